@@ -1,0 +1,38 @@
+"""PostgreSQL: the audit log is append-only; UPDATE and DELETE on its entries are refused.
+
+(Only a superuser who disables triggers can still tamper, and ``coopwork audit verify`` catches
+that.)"""
+
+from django.db import migrations
+
+FORWARD = """
+CREATE OR REPLACE FUNCTION core_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER core_auditentry_append_only
+    BEFORE UPDATE OR DELETE ON core_auditentry
+    FOR EACH ROW EXECUTE FUNCTION core_audit_append_only();
+"""
+
+BACKWARD = """
+DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry;
+DROP FUNCTION IF EXISTS core_audit_append_only();
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,195 @@
+"""Core models: the co-op (tenant), roles, governed parameter versions, the audit chain,
+idempotency records and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class LegalForm(models.TextChoices):
+    SCOP = "scop", _("SCOP (worker co-op, France)")
+    SCIC = "scic", _("SCIC (multi-stakeholder co-op, France)")
+    COOP_FR = "coop_fr", _("Co-op under the 1947 law (France)")
+    US_WORKER = "us_worker", _("Worker cooperative (United States)")
+    LLC_COOP = "llc_coop", _("LLC operating as a co-op")
+    OTHER = "other", _("Other cooperative form")
+
+
+class Cooperative(models.Model):
+    """The tenant. Every tenant table carries ``cooperative_id``."""
+
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    sponsor = models.ForeignKey(
+        "self",
+        verbose_name=_("sponsor co-op"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incubated",
+    )
+    tagline_en = models.CharField(max_length=300, blank=True)
+    tagline_fr = models.CharField(max_length=300, blank=True)
+    about_en = models.TextField(blank=True)
+    about_fr = models.TextField(blank=True)
+    offer_en = models.TextField(blank=True)
+    offer_fr = models.TextField(blank=True)
+    next_register_number = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def localized(self, field: str) -> str:
+        lang = (get_language() or "en")[:2]
+        value = getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_en", "")
+        return str(value)
+
+
+class RoleName(models.TextChoices):
+    MEMBER = "member", _("member")
+    WORKER = "worker", _("worker")
+    CLIENT = "client", _("client")
+    COORDINATOR = "coordinator", _("coordinator")
+    BOARD = "board", _("board member")
+    ADMIN = "admin", _("administrator")
+
+
+class Role(models.Model):
+    """A user's role in one co-op. A user may hold several roles in several co-ops."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coop_roles"
+    )
+    role = models.CharField(max_length=20, choices=RoleName.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "user", "role"], name="role_unique_per_coop"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} @ {self.cooperative.slug}"
+
+
+class ParameterSource(models.TextChoices):
+    STATUTES = "statutes", _("statutes")
+    BOARD = "board", _("board decision")
+    RESOLUTION = "resolution", _("assembly resolution")
+
+
+class ParameterVersion(models.Model):
+    """One version of a governed parameter, in force from ``effective_from`` until the next one."""
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="parameter_versions"
+    )
+    key = models.CharField(max_length=80)
+    value = models.JSONField()
+    effective_from = models.DateField()
+    source = models.CharField(max_length=20, choices=ParameterSource.choices)
+    source_ref = models.CharField(
+        max_length=300, help_text=_("Minutes, resolution or decision reference")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key", "-effective_from", "-id"]
+        indexes = [models.Index(fields=["cooperative", "key", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} from {self.effective_from}"
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain (one per co-op, one for the installation)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    length = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEntry(models.Model):
+    """Append-only. Each entry carries the hash of the previous one in its chain.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE; ``coopwork audit verify`` recomputes every
+    hash and reports the first entry that was altered or removed.
+    """
+
+    chain = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    cooperative = models.ForeignKey(
+        Cooperative, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_unique_per_chain")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.action}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a money-moving request, replayed when its key is sent again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    scope = models.CharField(max_length=200)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique")
+        ]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,285 @@
+"""The registry of governed parameters: what the members decide, with defaults and legal bounds.
+
+Pure Python, no ORM. Each ``ParamSpec`` names a parameter, its type, its default, the legal bounds a
+co-op may move it within, the body allowed to change it, and the legal source. Values are stored as
+JSON-friendly primitives; ``ratio`` parameters are exact fractions stored as ``"n/d"`` strings so a
+2/3 majority stays exactly 2/3.
+
+Per-legal-form overrides carry the rules that differ between forms (e.g. the SCIC's 57.5 %
+indivisible reserve versus the SCOP's 15 % legal reserve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Kind = Literal["int", "bool", "ratio", "choice", "money_minor"]
+Body = Literal["board", "assembly"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    key: str
+    kind: Kind
+    default: Any
+    label: str | Promise
+    source: str
+    minimum: Any = None
+    maximum: Any = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    # Which body may change it. "assembly": only an adopted resolution. "board": the board may
+    # decide it too (statutes commonly delegate these), and a resolution always may.
+    body: Body = "assembly"
+    by_legal_form: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def for_form(self, legal_form: str) -> ParamSpec:
+        """The spec with this legal form's default and bounds applied."""
+        override = self.by_legal_form.get(legal_form)
+        if not override:
+            return self
+        return ParamSpec(**{**self.__dict__, **override, "by_legal_form": {}})
+
+    # -- values -------------------------------------------------------------------------------
+    def parse(self, raw: Any) -> Any:
+        """Turn a stored or submitted value into its Python value; ValueError when malformed."""
+        if self.kind in ("int", "money_minor"):
+            if isinstance(raw, bool) or not isinstance(raw, int | str):
+                raise ValueError("expected an integer")
+            return int(raw)
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if raw in ("true", "1", 1):
+                return True
+            if raw in ("false", "0", 0):
+                return False
+            raise ValueError("expected true or false")
+        if self.kind == "ratio":
+            if isinstance(raw, bool) or isinstance(raw, float):
+                raise ValueError("give a ratio as a fraction or decimal string, e.g. '2/3'")
+            return Fraction(str(raw))
+        if self.kind == "choice":
+            if raw not in self.choices:
+                raise ValueError(f"expected one of {', '.join(self.choices)}")
+            return str(raw)
+        raise ValueError(f"unknown kind {self.kind}")
+
+    def dump(self, value: Any) -> Any:
+        if self.kind == "ratio":
+            frac = Fraction(value)
+            return f"{frac.numerator}/{frac.denominator}"
+        return value
+
+    def in_bounds(self, value: Any) -> bool:
+        lo = self.parse(self.minimum) if self.minimum is not None else None
+        hi = self.parse(self.maximum) if self.maximum is not None else None
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def _specs(*specs: ParamSpec) -> dict[str, ParamSpec]:
+    return {s.key: s for s in specs}
+
+
+REGISTRY: dict[str, ParamSpec] = _specs(
+    # --- Membership ------------------------------------------------------------------------------
+    ParamSpec(
+        key="admission_body",
+        kind="choice",
+        default="board",
+        choices=("board", "assembly"),
+        label=_("Who admits new members"),
+        source="Loi 47-1775 art. 3 & statutes: the board admits between assemblies if allowed.",
+    ),
+    ParamSpec(
+        key="colleges_weighted",
+        kind="bool",
+        default=False,
+        label=_("Votes are weighted by college"),
+        source="Loi 47-1775 art. 19 octies (SCIC colleges; each weighs 10 %-50 % of the votes).",
+        by_legal_form={"scic": {"default": True}},
+    ),
+    ParamSpec(
+        key="share_redemption_delay_days",
+        kind="int",
+        default=365,
+        minimum=0,
+        maximum=1826,
+        unit="days",
+        label=_("Delay before redeemed shares are paid back"),
+        source="Loi 47-1775 art. 18: statutes set the delay; it may not exceed five years.",
+    ),
+    # --- Assemblies (issue: governance) -----------------------------------------------------------
+    ParamSpec(
+        key="assembly_notice_days",
+        kind="int",
+        default=15,
+        minimum=15,
+        maximum=90,
+        unit="days",
+        label=_("Notice before a general assembly"),
+        source="Common statute clause (15 days); Code de commerce R225-69 for SA-form co-ops.",
+    ),
+    ParamSpec(
+        key="quorum_ordinary_first",
+        kind="ratio",
+        default="1/5",
+        minimum="1/5",
+        maximum="1/1",
+        label=_("Quorum of an ordinary assembly, first convocation"),
+        source="Code de commerce L225-98, applied to co-ops per head (loi 47-1775 art. 9).",
+    ),
+    ParamSpec(
+        key="quorum_extraordinary_first",
+        kind="ratio",
+        default="1/4",
+        minimum="1/4",
+        maximum="1/1",
+        label=_("Quorum of an extraordinary assembly, first convocation"),
+        source="Code de commerce L225-96.",
+    ),
+    ParamSpec(
+        key="quorum_extraordinary_second",
+        kind="ratio",
+        default="1/5",
+        minimum="1/5",
+        maximum="1/1",
+        label=_("Quorum of an extraordinary assembly, second convocation"),
+        source="Code de commerce L225-96.",
+    ),
+    ParamSpec(
+        key="majority_extraordinary",
+        kind="ratio",
+        default="2/3",
+        minimum="2/3",
+        maximum="1/1",
+        label=_("Majority for statute changes"),
+        source="Code de commerce L225-96: two thirds of the votes cast.",
+    ),
+    # --- Surplus -------------------------------------------------------------------------------
+    ParamSpec(
+        key="reserve_min_share",
+        kind="ratio",
+        default="15/100",
+        minimum="15/100",
+        maximum="1/1",
+        label=_("Share of surplus to the legal / indivisible reserves"),
+        source="Loi 78-763 art. 33 (SCOP: at least 15 %); loi 47-1775 art. 19 nonies (SCIC 57.5 %).",
+        by_legal_form={"scic": {"default": "23/40", "minimum": "23/40"}},
+    ),
+    ParamSpec(
+        key="workers_share_min",
+        kind="ratio",
+        default="25/100",
+        minimum="25/100",
+        maximum="1/1",
+        label=_("Share of surplus returned to all workers"),
+        source="Loi 78-763 art. 33 (SCOP: at least 25 % to workers).",
+    ),
+    ParamSpec(
+        key="patronage_cash_min",
+        kind="ratio",
+        default="20/100",
+        minimum="20/100",
+        maximum="1/1",
+        label=_("Cash part of a patronage refund"),
+        source="US Internal Revenue Code §1388(c): at least 20 % paid in cash.",
+    ),
+    # --- Marketplace (issue: marketplace) -------------------------------------------------------
+    ParamSpec(
+        key="commission_rate",
+        kind="ratio",
+        default="12/100",
+        minimum="0/1",
+        maximum="1/2",
+        label=_("Co-op's share of the price of a job"),
+        source="Decided by the members; no legal bound beyond 0-50 % set here.",
+    ),
+    ParamSpec(
+        key="vat_rate",
+        kind="ratio",
+        default="20/100",
+        minimum="0/1",
+        maximum="1/2",
+        label=_("VAT rate on services"),
+        source="Code général des impôts art. 278 (20 % standard rate in France).",
+        body="board",
+    ),
+    ParamSpec(
+        key="pay_floor_hourly",
+        kind="money_minor",
+        default=1450,
+        minimum=0,
+        maximum=100000,
+        unit="minor/hour",
+        label=_("Pay floor per engaged hour"),
+        source="Decided by the members; must not fall below the legal minimum wage.",
+    ),
+    ParamSpec(
+        key="minimum_paid_hours",
+        kind="int",
+        default=4,
+        minimum=0,
+        maximum=8,
+        unit="hours",
+        label=_("Minimum hours paid when sent home early or cancelled late"),
+        source="Temp-staffing norm: 4 hours when a shift is cut or cancelled under 24 h.",
+    ),
+    ParamSpec(
+        key="late_cancellation_hours",
+        kind="int",
+        default=24,
+        minimum=0,
+        maximum=168,
+        unit="hours",
+        label=_("A cancellation this close to the start counts as late"),
+        source="Temp-staffing norm: 24 hours.",
+    ),
+    ParamSpec(
+        key="timesheet_auto_approve_hours",
+        kind="int",
+        default=48,
+        minimum=1,
+        maximum=336,
+        unit="hours",
+        label=_("Timesheets are approved automatically after"),
+        source="Decided by the members.",
+        body="board",
+    ),
+    ParamSpec(
+        key="rating_publish_days",
+        kind="int",
+        default=7,
+        minimum=1,
+        maximum=30,
+        unit="days",
+        label=_("Ratings are published after at most"),
+        source="Double-blind ratings (Airbnb-style): published when both rate or after 7 days.",
+        body="board",
+    ),
+    # --- Dispatch (issue: dispatch) -------------------------------------------------------------
+    ParamSpec(
+        key="dispatch_fairness_weight",
+        kind="ratio",
+        default="1/2",
+        minimum="0/1",
+        maximum="10/1",
+        label=_("Weight of fairness against efficiency in dispatch"),
+        source="Decided by the members: 0 is pure efficiency.",
+    ),
+)
+
+
+def get_spec(key: str, legal_form: str = "") -> ParamSpec:
+    """The spec for ``key`` under ``legal_form``; KeyError when there is none."""
+    return REGISTRY[key].for_form(legal_form)
+
+
+def all_specs(legal_form: str = "") -> list[ParamSpec]:
+    return [spec.for_form(legal_form) for spec in REGISTRY.values()]

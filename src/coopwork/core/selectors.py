@@ -1,0 +1,97 @@
+"""Reads for the core: co-ops, roles and the parameters in force on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from .errors import CooperativeNotFound, ParameterUnknown
+from .models import Cooperative, ParameterVersion, Role
+from .parameters import REGISTRY, ParamSpec
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def cooperative_get(*, slug: str) -> Cooperative:
+    try:
+        return Cooperative.objects.get(slug=slug)
+    except Cooperative.DoesNotExist:
+        raise CooperativeNotFound() from None
+
+
+def cooperative_list() -> list[Cooperative]:
+    return list(Cooperative.objects.select_related("sponsor").order_by("name"))
+
+
+def user_roles(*, user: AbstractBaseUser | AnonymousUser | None, cooperative: Cooperative) -> set[str]:
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Role.objects.filter(user_id=user.pk, cooperative=cooperative).values_list("role", flat=True)
+    )
+
+
+def user_cooperatives(*, user: AbstractBaseUser | AnonymousUser) -> list[Cooperative]:
+    if not user.is_authenticated:
+        return []
+    return list(Cooperative.objects.filter(roles__user_id=user.pk).distinct().order_by("name"))
+
+
+@dataclass(frozen=True)
+class ParameterInForce:
+    spec: ParamSpec
+    value: Any
+    effective_from: dt.date | None
+    source: str
+    source_ref: str
+    version_id: int | None
+
+
+def parameter_in_force(
+    *, cooperative: Cooperative, key: str, on: dt.date | None = None
+) -> ParameterInForce:
+    """The version of ``key`` in force on ``on`` (default today), with where it came from."""
+    if key not in REGISTRY:
+        raise ParameterUnknown(key=key)
+    spec = REGISTRY[key].for_form(cooperative.legal_form)
+    day = on or timezone.localdate()
+    version = (
+        ParameterVersion.objects.filter(cooperative=cooperative, key=key, effective_from__lte=day)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    if version is None:
+        return ParameterInForce(spec, spec.parse(spec.default), None, "default", "", None)
+    return ParameterInForce(
+        spec,
+        spec.parse(version.value),
+        version.effective_from,
+        version.source,
+        version.source_ref,
+        version.pk,
+    )
+
+
+def parameter_value(*, cooperative: Cooperative, key: str, on: dt.date | None = None) -> Any:
+    """The value of governed parameter ``key`` in force on ``on`` (default today)."""
+    return parameter_in_force(cooperative=cooperative, key=key, on=on).value
+
+
+def parameters_in_force(
+    *, cooperative: Cooperative, on: dt.date | None = None
+) -> list[ParameterInForce]:
+    return [parameter_in_force(cooperative=cooperative, key=k, on=on) for k in REGISTRY]
+
+
+def parameter_history(*, cooperative: Cooperative, key: str) -> list[ParameterVersion]:
+    if key not in REGISTRY:
+        raise ParameterUnknown(key=key)
+    return list(
+        ParameterVersion.objects.filter(cooperative=cooperative, key=key)
+        .select_related("decided_by")
+        .order_by("-effective_from", "-id")
+    )

@@ -1,0 +1,213 @@
+"""Writes for the core: co-ops, roles, governed parameters and API tokens.
+
+Every change of state goes through one function here, runs in a transaction and writes an audit
+entry in that same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_append
+from .errors import (
+    ParameterBackdated,
+    ParameterDecisionRequired,
+    ParameterInvalid,
+    ParameterOutOfBounds,
+    ParameterUnknown,
+    PermissionDenied,
+    ValidationError,
+)
+from .models import ApiToken, Cooperative, LegalForm, ParameterSource, ParameterVersion, Role
+from .money import CURRENCIES
+from .parameters import REGISTRY
+from .permissions import require_role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+@transaction.atomic
+def cooperative_create(
+    *,
+    slug: str,
+    name: str,
+    legal_form: str,
+    country: str,
+    currency: str,
+    actor: AbstractBaseUser | None,
+    sponsor: Cooperative | None = None,
+    texts: dict[str, str] | None = None,
+) -> Cooperative:
+    if actor is not None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied()
+    if legal_form not in LegalForm.values:
+        raise ValidationError(code="legal_form_unknown")
+    if currency not in CURRENCIES:
+        raise ValidationError(code="currency_unknown")
+    if Cooperative.objects.filter(slug=slug).exists():
+        raise ValidationError(code="slug_taken")
+    coop = Cooperative.objects.create(
+        slug=slug,
+        name=name,
+        legal_form=legal_form,
+        country=country.upper(),
+        currency=currency,
+        sponsor=sponsor,
+        **(texts or {}),
+    )
+    audit_append(
+        cooperative=coop,
+        actor=actor,
+        action="cooperative.created",
+        target=coop,
+        data={"slug": slug, "legal_form": legal_form, "sponsor": sponsor.slug if sponsor else None},
+    )
+    return coop
+
+
+@transaction.atomic
+def role_grant(
+    *, cooperative: Cooperative, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
+) -> Role:
+    """Grant a role. Admins (and platform staff) grant roles; member/worker come from services."""
+    if actor is not None and not getattr(actor, "is_staff", False):
+        require_role(user=actor, cooperative=cooperative, roles={"admin"})
+    obj, created = Role.objects.get_or_create(cooperative=cooperative, user=user, role=role)
+    if created:
+        audit_append(
+            cooperative=cooperative,
+            actor=actor,
+            action="role.granted",
+            target=obj,
+            data={"user": user.pk, "role": role},
+        )
+    return obj
+
+
+@transaction.atomic
+def role_revoke(
+    *, cooperative: Cooperative, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
+) -> None:
+    if actor is not None and not getattr(actor, "is_staff", False):
+        require_role(user=actor, cooperative=cooperative, roles={"admin"})
+    deleted, _ = Role.objects.filter(cooperative=cooperative, user=user, role=role).delete()
+    if deleted:
+        audit_append(
+            cooperative=cooperative,
+            actor=actor,
+            action="role.revoked",
+            data={"user": user.pk, "role": role},
+        )
+
+
+@transaction.atomic
+def parameter_set(
+    *,
+    cooperative: Cooperative,
+    key: str,
+    value: Any,
+    effective_from: dt.date,
+    source: str,
+    source_ref: str,
+    actor: AbstractBaseUser | None,
+) -> ParameterVersion:
+    """Record a new version of a governed parameter, effective from ``effective_from``.
+
+    Authority:
+    - ``statutes``: the founding statutes, set by platform staff or the system (seed, migration);
+    - ``board``: a board member recording a board decision, only for parameters the statutes
+      delegate to the board (``ParamSpec.body == "board"``);
+    - ``resolution``: an adopted assembly resolution (the governance app calls this).
+    A version may not take effect before today unless it comes from the founding statutes.
+    """
+    if key not in REGISTRY:
+        raise ParameterUnknown(key=key)
+    spec = REGISTRY[key].for_form(cooperative.legal_form)
+    if source not in ParameterSource.values:
+        raise ValidationError(code="parameter_source_unknown")
+    if not source_ref.strip():
+        raise ValidationError(code="parameter_source_ref_required")
+    if source == ParameterSource.STATUTES:
+        if actor is not None and not getattr(actor, "is_staff", False):
+            raise PermissionDenied()
+    elif source == ParameterSource.BOARD:
+        require_role(user=actor, cooperative=cooperative, roles={"board"})
+        if spec.body != "board":
+            raise ParameterDecisionRequired(key=key, body="assembly")
+    if source != ParameterSource.STATUTES and effective_from < timezone.localdate():
+        raise ParameterBackdated()
+    try:
+        parsed = spec.parse(value)
+    except (ValueError, ZeroDivisionError, ArithmeticError):
+        raise ParameterInvalid(key=key) from None
+    if not spec.in_bounds(parsed):
+        raise ParameterOutOfBounds(key=key, minimum=str(spec.minimum), maximum=str(spec.maximum))
+    version = ParameterVersion.objects.create(
+        cooperative=cooperative,
+        key=key,
+        value=spec.dump(parsed),
+        effective_from=effective_from,
+        source=source,
+        source_ref=source_ref.strip(),
+        decided_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="parameter.set",
+        target=version,
+        data={
+            "key": key,
+            "value": version.value,
+            "effective_from": effective_from.isoformat(),
+            "source": source,
+            "source_ref": version.source_ref,
+        },
+    )
+    return version
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = "cw_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:8], digest=_digest(raw))
+    audit_append(
+        cooperative=None, actor=user, action="api_token.created", target=token, data={"name": name}
+    )
+    return token, raw
+
+
+def api_token_authenticate(*, raw: str) -> AbstractBaseUser | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> None:
+    updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        audit_append(cooperative=None, actor=user, action="api_token.revoked",
+                     data={"token": token_id})

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .models import Account, Leg, Transaction
+
+
+class LegInline(admin.TabularInline):
+    model = Leg
+    extra = 0
+    can_delete = False
+    readonly_fields = ("account", "amount", "currency")
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    list_display = ("id", "cooperative", "kind", "occurred_on", "reference")
+    list_filter = ("cooperative", "kind")
+    inlines = [LegInline]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # the books are written only through ledger.services
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("cooperative", "code", "holder", "currency")
+    list_filter = ("cooperative", "code")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

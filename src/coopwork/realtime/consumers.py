@@ -1,0 +1,41 @@
+"""Websocket consumers: a signed-in user hears the events addressed to them and, for board
+members, to their co-op's board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from coopwork.core.models import Role
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    groups: list[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.groups_joined = await self._groups_for(user.pk)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    @database_sync_to_async
+    def _groups_for(self, user_id: int) -> list[str]:
+        groups = [f"user-{user_id}"]
+        for coop_id, role in Role.objects.filter(user_id=user_id).values_list(
+            "cooperative_id", "role"
+        ):
+            groups.append(f"coop-{coop_id}-{role}")
+        return sorted(set(groups))
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def coop_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["name"], "payload": message["payload"]})
