@@ -96,7 +96,9 @@ def main() -> int:
             for e in entries:
                 if e["msgid_plural"] is None and e["ctx"] is None and e["msgstr"].get(0):
                     if catalog.gettext(e["msgid"]) != e["msgstr"][0]:
-                        problems.append(f"{lang}: .mo is stale (run `make messages`): {e['msgid']!r}")
+                        problems.append(
+                            f"{lang}: .mo is stale (run `make messages`): {e['msgid']!r}"
+                        )
                         break
         # Strings in the source that the catalogue lacks.
         if shutil.which("xgettext"):
@@ -105,14 +107,25 @@ def main() -> int:
                 copy = Path(tmp) / "coopwork"
                 shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
                 subprocess.run(
-                    [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", lang,
-                     "--no-location", "--no-obsolete", "-v", "0"],
-                    cwd=copy, check=True,
+                    [
+                        sys.executable,
+                        str(ROOT / "manage.py"),
+                        "makemessages",
+                        "-l",
+                        lang,
+                        "--no-location",
+                        "--no-obsolete",
+                        "-v",
+                        "0",
+                    ],
+                    cwd=copy,
+                    check=True,
                 )
                 fresh = parse_po(copy / "locale" / lang / "LC_MESSAGES" / "django.po")
             missing = [e["msgid"] for e in fresh if (e["ctx"], e["msgid"]) not in known]
-            problems += [f"{lang}: not in the catalogue (run `make messages`): {m!r}"
-                         for m in missing]
+            problems += [
+                f"{lang}: not in the catalogue (run `make messages`): {m!r}" for m in missing
+            ]
     for p in problems[:50]:
         print(p)
     if problems:

@@ -11,8 +11,9 @@ from django.db import connection
 
 from coopwork import testing
 
-OUTPUT = Path(os.environ.get("COOPWORK_TEST_OUTPUT", Path(__file__).resolve().parents[2]
-                             / "test-output"))
+OUTPUT = Path(
+    os.environ.get("COOPWORK_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")
+)
 
 
 @pytest.fixture

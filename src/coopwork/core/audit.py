@@ -20,7 +20,7 @@ from django.utils import timezone
 from .models import AuditChain, AuditEntry, Cooperative
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
@@ -64,7 +64,7 @@ def _timestamp(value: Any) -> str:
 def audit_append(
     *,
     cooperative: Cooperative | None,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,

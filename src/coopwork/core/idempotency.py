@@ -20,7 +20,7 @@ from .locks import advisory_xact_lock
 from .models import IdempotencyRecord
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 def request_fingerprint(data: Any) -> str:
@@ -30,7 +30,7 @@ def request_fingerprint(data: Any) -> str:
 
 def run_idempotent(
     *,
-    user: AbstractBaseUser,
+    user: User,
     scope: str,
     key: str | None,
     request_data: Any,

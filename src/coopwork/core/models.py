@@ -126,6 +126,9 @@ class AuditChain(models.Model):
     length = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"{self.key} ({self.length})"
+
 
 class AuditEntry(models.Model):
     """Append-only. Each entry carries the hash of the previous one in its chain.
@@ -176,6 +179,9 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
 
 
 class ApiToken(models.Model):

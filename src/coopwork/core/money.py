@@ -10,9 +10,33 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents for the currencies a co-op is likely to use; default 2.
 _EXPONENTS: dict[str, int] = {
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "SEK": 2, "NOK": 2, "DKK": 2,
-    "PLN": 2, "CZK": 2, "MXN": 2, "BRL": 2, "ARS": 2, "COP": 2, "INR": 2, "ZAR": 2, "KES": 2,
-    "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "XOF": 0, "XAF": 0, "TND": 3, "KWD": 3, "BHD": 3,
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "MXN": 2,
+    "BRL": 2,
+    "ARS": 2,
+    "COP": 2,
+    "INR": 2,
+    "ZAR": 2,
+    "KES": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "XOF": 0,
+    "XAF": 0,
+    "TND": 3,
+    "KWD": 3,
+    "BHD": 3,
 }
 CURRENCIES = tuple(sorted(_EXPONENTS))
 
@@ -98,8 +122,9 @@ class Money:
 
     def scale(self, rate: Decimal, rounding: str = ROUND_HALF_EVEN) -> Money:
         """Multiply by a Decimal rate and round to whole minor units (banker's rounding)."""
-        return Money(int((Decimal(self.minor) * rate).quantize(Decimal(1), rounding=rounding)),
-                     self.currency)
+        return Money(
+            int((Decimal(self.minor) * rate).quantize(Decimal(1), rounding=rounding)), self.currency
+        )
 
     def allocate(self, ratios: list[int]) -> list[Money]:
         """Split into parts proportional to ``ratios`` without losing a minor unit.

@@ -62,7 +62,7 @@ class ParamSpec:
                 return False
             raise ValueError("expected true or false")
         if self.kind == "ratio":
-            if isinstance(raw, bool) or isinstance(raw, float):
+            if isinstance(raw, bool | float):
                 raise ValueError("give a ratio as a fraction or decimal string, e.g. '2/3'")
             return Fraction(str(raw))
         if self.kind == "choice":
@@ -170,7 +170,8 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="15/100",
         maximum="1/1",
         label=_("Share of surplus to the legal / indivisible reserves"),
-        source="Loi 78-763 art. 33 (SCOP: at least 15 %); loi 47-1775 art. 19 nonies (SCIC 57.5 %).",
+        source="Loi 78-763 art. 33 (SCOP: at least 15 %); "
+        "loi 47-1775 art. 19 nonies (SCIC: 57.5 %).",
         by_legal_form={"scic": {"default": "23/40", "minimum": "23/40"}},
     ),
     ParamSpec(

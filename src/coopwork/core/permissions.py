@@ -10,12 +10,12 @@ from .models import Cooperative
 from .selectors import user_roles
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def require_role(
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: User | AnonymousUser | None,
     cooperative: Cooperative,
     roles: Iterable[str],
 ) -> set[str]:
@@ -28,6 +28,6 @@ def require_role(
     return held
 
 
-def require_authenticated(*, user: AbstractBaseUser | AnonymousUser | None) -> None:
+def require_authenticated(*, user: User | AnonymousUser | None) -> None:
     if user is None or not user.is_authenticated:
         raise NotAuthenticated()

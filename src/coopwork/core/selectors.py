@@ -13,7 +13,7 @@ from .models import Cooperative, ParameterVersion, Role
 from .parameters import REGISTRY, ParamSpec
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def cooperative_get(*, slug: str) -> Cooperative:
@@ -27,7 +27,7 @@ def cooperative_list() -> list[Cooperative]:
     return list(Cooperative.objects.select_related("sponsor").order_by("name"))
 
 
-def user_roles(*, user: AbstractBaseUser | AnonymousUser | None, cooperative: Cooperative) -> set[str]:
+def user_roles(*, user: User | AnonymousUser | None, cooperative: Cooperative) -> set[str]:
     if user is None or not user.is_authenticated:
         return set()
     return set(
@@ -35,7 +35,7 @@ def user_roles(*, user: AbstractBaseUser | AnonymousUser | None, cooperative: Co
     )
 
 
-def user_cooperatives(*, user: AbstractBaseUser | AnonymousUser) -> list[Cooperative]:
+def user_cooperatives(*, user: User | AnonymousUser) -> list[Cooperative]:
     if not user.is_authenticated:
         return []
     return list(Cooperative.objects.filter(roles__user_id=user.pk).distinct().order_by("name"))

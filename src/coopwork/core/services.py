@@ -30,7 +30,7 @@ from .parameters import REGISTRY
 from .permissions import require_role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
@@ -41,7 +41,7 @@ def cooperative_create(
     legal_form: str,
     country: str,
     currency: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     sponsor: Cooperative | None = None,
     texts: dict[str, str] | None = None,
 ) -> Cooperative:
@@ -73,9 +73,7 @@ def cooperative_create(
 
 
 @transaction.atomic
-def role_grant(
-    *, cooperative: Cooperative, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
-) -> Role:
+def role_grant(*, cooperative: Cooperative, user: User, role: str, actor: User | None) -> Role:
     """Grant a role. Admins (and platform staff) grant roles; member/worker come from services."""
     if actor is not None and not getattr(actor, "is_staff", False):
         require_role(user=actor, cooperative=cooperative, roles={"admin"})
@@ -92,9 +90,7 @@ def role_grant(
 
 
 @transaction.atomic
-def role_revoke(
-    *, cooperative: Cooperative, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
-) -> None:
+def role_revoke(*, cooperative: Cooperative, user: User, role: str, actor: User | None) -> None:
     if actor is not None and not getattr(actor, "is_staff", False):
         require_role(user=actor, cooperative=cooperative, roles={"admin"})
     deleted, _ = Role.objects.filter(cooperative=cooperative, user=user, role=role).delete()
@@ -116,7 +112,7 @@ def parameter_set(
     effective_from: dt.date,
     source: str,
     source_ref: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> ParameterVersion:
     """Record a new version of a governed parameter, effective from ``effective_from``.
 
@@ -179,7 +175,7 @@ def _digest(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored."""
     raw = "cw_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:8], digest=_digest(raw))
@@ -189,7 +185,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     return token, raw
 
 
-def api_token_authenticate(*, raw: str) -> AbstractBaseUser | None:
+def api_token_authenticate(*, raw: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(raw), revoked_at__isnull=True)
@@ -204,10 +200,11 @@ def api_token_authenticate(*, raw: str) -> AbstractBaseUser | None:
 
 
 @transaction.atomic
-def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> None:
+def api_token_revoke(*, user: User, token_id: int) -> None:
     updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     if updated:
-        audit_append(cooperative=None, actor=user, action="api_token.revoked",
-                     data={"token": token_id})
+        audit_append(
+            cooperative=None, actor=user, action="api_token.revoked", data={"token": token_id}
+        )

@@ -16,10 +16,10 @@ class TransactionAdmin(admin.ModelAdmin):
     list_filter = ("cooperative", "kind")
     inlines = [LegInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False  # the books are written only through ledger.services
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -28,5 +28,5 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ("cooperative", "code", "holder", "currency")
     list_filter = ("cooperative", "code")
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -37,7 +37,9 @@ CHART: dict[str, AccountKind] = {
         AccountKind("client_receivable", ASSET, _("Client receivable"), per_holder=True),
         AccountKind("worker_payable", LIABILITY, _("Worker payable"), per_holder=True),
         AccountKind("tax_vat_payable", LIABILITY, _("VAT payable")),
-        AccountKind("patronage_payable", LIABILITY, _("Patronage refunds payable"), per_holder=True),
+        AccountKind(
+            "patronage_payable", LIABILITY, _("Patronage refunds payable"), per_holder=True
+        ),
         AccountKind(
             "share_redemption_payable", LIABILITY, _("Share redemptions payable"), per_holder=True
         ),

@@ -20,7 +20,7 @@ from .errors import AccountCurrencyMismatch, AccountUnknown, TransactionUnbalanc
 from .models import Account, Leg, Transaction
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,7 @@ def credit(code: str, amount: Money, holder: str = "") -> LegSpec:
     return LegSpec(code, -amount, holder)
 
 
-def account_for(
-    *, cooperative: Cooperative, code: str, holder: str = "", currency: str
-) -> Account:
+def account_for(*, cooperative: Cooperative, code: str, holder: str = "", currency: str) -> Account:
     if code not in CHART:
         raise AccountUnknown(code=code)
     account, _ = Account.objects.get_or_create(
@@ -65,7 +63,7 @@ def transaction_post(
     cooperative: Cooperative,
     kind: str,
     legs: Sequence[LegSpec],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     memo: str = "",
     reference: str = "",
     occurred_on: dt.date | None = None,
@@ -89,8 +87,12 @@ def transaction_post(
         if account.currency != leg.amount.currency:
             raise AccountCurrencyMismatch()
         rows.append(
-            Leg(transaction=txn, account=account, amount=leg.amount.minor,
-                currency=leg.amount.currency)
+            Leg(
+                transaction=txn,
+                account=account,
+                amount=leg.amount.minor,
+                currency=leg.amount.currency,
+            )
         )
     Leg.objects.bulk_create(rows)
     audit_append(

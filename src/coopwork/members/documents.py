@@ -49,14 +49,31 @@ def member_register_csv(*, cooperative: Cooperative) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        [_("Member number"), _("Name"), _("Organisation"), _("College"), _("Date of entry"),
-         _("Status"), _("Date of exit"), _("Shares"), _("Capital")]
+        [
+            _("Member number"),
+            _("Name"),
+            _("Organisation"),
+            _("College"),
+            _("Date of entry"),
+            _("Status"),
+            _("Date of exit"),
+            _("Shares"),
+            _("Capital"),
+        ]
     )
     for row in member_register(cooperative=cooperative):
         writer.writerow(
-            [row.register_number, row.name, "yes" if row.is_organisation else "no",
-             row.college_code, row.admitted_on.isoformat(), row.status,
-             row.left_on.isoformat() if row.left_on else "", row.shares, str(row.capital.amount)]
+            [
+                row.register_number,
+                row.name,
+                "yes" if row.is_organisation else "no",
+                row.college_code,
+                row.admitted_on.isoformat(),
+                row.status,
+                row.left_on.isoformat() if row.left_on else "",
+                row.shares,
+                str(row.capital.amount),
+            ]
         )
     return out.getvalue()
 
@@ -65,29 +82,51 @@ def capital_register_csv(*, cooperative: Cooperative) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        [_("Date"), _("Member number"), _("Name"), _("Operation"), _("Share class"),
-         _("Shares"), _("Nominal value"), _("Amount"), _("Counterparty"), _("Reference")]
+        [
+            _("Date"),
+            _("Member number"),
+            _("Name"),
+            _("Operation"),
+            _("Share class"),
+            _("Shares"),
+            _("Nominal value"),
+            _("Amount"),
+            _("Counterparty"),
+            _("Reference"),
+        ]
     )
     for mv in capital_register(cooperative=cooperative):
         writer.writerow(
-            [mv.effective_on.isoformat(), mv.member.register_number, mv.member.display_name,
-             mv.kind, mv.share_class.code, mv.quantity,
-             str(Money(mv.nominal_minor, mv.currency).amount),
-             str(Money(mv.amount_minor, mv.currency).amount),
-             mv.counterparty.register_number if mv.counterparty else "", mv.reference]
+            [
+                mv.effective_on.isoformat(),
+                mv.member.register_number,
+                mv.member.display_name,
+                mv.kind,
+                mv.share_class.code,
+                mv.quantity,
+                str(Money(mv.nominal_minor, mv.currency).amount),
+                str(Money(mv.amount_minor, mv.currency).amount),
+                mv.counterparty.register_number if mv.counterparty else "",
+                mv.reference,
+            ]
         )
     return out.getvalue()
 
 
 def member_register_pdf(*, cooperative: Cooperative) -> bytes:
-    return _pdf("members/member_register.html",
-                {"coop": cooperative, "rows": member_register(cooperative=cooperative)})
+    return _pdf(
+        "members/member_register.html",
+        {"coop": cooperative, "rows": member_register(cooperative=cooperative)},
+    )
 
 
 def capital_register_pdf(*, cooperative: Cooperative) -> bytes:
     rows = [
-        {"mv": mv, "nominal": Money(mv.nominal_minor, mv.currency),
-         "amount": Money(mv.amount_minor, mv.currency)}
+        {
+            "mv": mv,
+            "nominal": Money(mv.nominal_minor, mv.currency),
+            "amount": Money(mv.amount_minor, mv.currency),
+        }
         for mv in capital_register(cooperative=cooperative)
     ]
     return _pdf("members/capital_register.html", {"coop": cooperative, "rows": rows})

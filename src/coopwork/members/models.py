@@ -127,7 +127,10 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     decision_reason = models.TextField(blank=True)
@@ -184,6 +187,9 @@ class ShareMovement(models.Model):
             models.CheckConstraint(condition=~models.Q(quantity=0), name="movement_nonzero")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.effective_on} {self.kind} {self.quantity:+d} ({self.member_id})"
+
     @property
     def amount_minor(self) -> int:
         return self.quantity * self.nominal_minor
@@ -217,7 +223,10 @@ class ShareRequest(models.Model):
     eligible_on = models.DateField(help_text="redemptions: first day they may be paid")
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     reason = models.TextField(blank=True)
@@ -227,3 +236,6 @@ class ShareRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity} ({self.status})"

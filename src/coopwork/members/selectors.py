@@ -26,7 +26,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def holding(*, member: Member) -> int:
@@ -45,9 +45,7 @@ def colleges(*, cooperative: Cooperative) -> list[College]:
     return list(
         College.objects.filter(cooperative=cooperative)
         .select_related("share_class")
-        .annotate(
-            active_members=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
-        )
+        .annotate(active_members=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
         .order_by("position", "code")
     )
 
@@ -56,9 +54,7 @@ def share_classes(*, cooperative: Cooperative) -> list[ShareClass]:
     return list(ShareClass.objects.filter(cooperative=cooperative).order_by("code"))
 
 
-def member_for_user(
-    *, cooperative: Cooperative, user: AbstractBaseUser | AnonymousUser
-) -> Member | None:
+def member_for_user(*, cooperative: Cooperative, user: User | AnonymousUser) -> Member | None:
     if not user.is_authenticated:
         return None
     return (
@@ -89,7 +85,7 @@ def applications(*, cooperative: Cooperative, status: str | None = None) -> list
 
 
 def application_for_user(
-    *, cooperative: Cooperative, user: AbstractBaseUser | AnonymousUser
+    *, cooperative: Cooperative, user: User | AnonymousUser
 ) -> Application | None:
     if not user.is_authenticated:
         return None
@@ -152,7 +148,7 @@ def member_register(*, cooperative: Cooperative) -> list[RegisterRow]:
     )
     rows = []
     for m in members:
-        shares = int(m.shares or 0)  # type: ignore[attr-defined]
+        shares = int(m.shares or 0)
         rows.append(
             RegisterRow(
                 register_number=m.register_number,

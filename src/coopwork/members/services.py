@@ -39,7 +39,7 @@ from .models import (
 from .selectors import holding, shares_pending_redemption
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 MAX_QUANTITY = 1_000_000
 PAYMENT_METHODS = {"bank_transfer": "bank", "cash": "cash"}
@@ -90,7 +90,7 @@ def _board_audience(cooperative: Cooperative) -> tuple[str, ...]:
 def application_submit(
     *,
     cooperative: Cooperative,
-    user: AbstractBaseUser,
+    user: User,
     college_code: str,
     shares: int,
     display_name: str,
@@ -158,8 +158,8 @@ def _lock_application(cooperative: Cooperative, application_id: int) -> Applicat
 def _next_register_number(cooperative: Cooperative) -> int:
     # The co-op row is the counter; locking it serialises admissions, so numbers are gapless even
     # under concurrent admissions, and a rolled-back admission gives its number back.
-    locked = Cooperative.objects.select_for_update().only("next_register_number").get(
-        pk=cooperative.pk
+    locked = (
+        Cooperative.objects.select_for_update().only("next_register_number").get(pk=cooperative.pk)
     )
     number = locked.next_register_number
     Cooperative.objects.filter(pk=cooperative.pk).update(next_register_number=number + 1)
@@ -174,7 +174,7 @@ def _subscribe(
     quantity: int,
     cash_account: str,
     reference: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     on: dt.date,
 ) -> ShareMovement:
     amount = Money(share_class.nominal_minor * quantity, cooperative.currency)
@@ -206,7 +206,7 @@ def application_admit(
     *,
     cooperative: Cooperative,
     application_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     payment_method: str,
     payment_reference: str,
     reason: str = "",
@@ -282,7 +282,7 @@ def application_admit(
 
 @transaction.atomic
 def application_reject(
-    *, cooperative: Cooperative, application_id: int, actor: AbstractBaseUser, reason: str
+    *, cooperative: Cooperative, application_id: int, actor: User, reason: str
 ) -> Application:
     require_role(user=actor, cooperative=cooperative, roles={RoleName.BOARD})
     if not reason.strip():
@@ -313,7 +313,7 @@ def application_reject(
 
 @transaction.atomic
 def application_withdraw(
-    *, cooperative: Cooperative, application_id: int, user: AbstractBaseUser
+    *, cooperative: Cooperative, application_id: int, user: User
 ) -> Application:
     require_authenticated(user=user)
     application = (
@@ -328,15 +328,16 @@ def application_withdraw(
     application.status = ApplicationStatus.WITHDRAWN
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
-    audit_append(cooperative=cooperative, actor=user, action="application.withdrawn",
-                 target=application)
+    audit_append(
+        cooperative=cooperative, actor=user, action="application.withdrawn", target=application
+    )
     return application
 
 
 # --- Share requests: purchases and redemptions -----------------------------------------------
 
 
-def _active_member(cooperative: Cooperative, user: AbstractBaseUser) -> Member:
+def _active_member(cooperative: Cooperative, user: User) -> Member:
     require_authenticated(user=user)
     member = (
         Member.objects.select_related("college__share_class")
@@ -361,9 +362,7 @@ def _lock_member(cooperative: Cooperative, member_id: int) -> Member:
 
 
 @transaction.atomic
-def share_purchase_request(
-    *, cooperative: Cooperative, user: AbstractBaseUser, quantity: int
-) -> ShareRequest:
+def share_purchase_request(*, cooperative: Cooperative, user: User, quantity: int) -> ShareRequest:
     """A member asks to buy more shares; the board confirms once the payment has arrived."""
     _check_quantity(quantity)
     member = _active_member(cooperative, user)
@@ -373,9 +372,7 @@ def share_purchase_request(
             member=member, kind=RequestKind.PURCHASE, status=RequestStatus.PENDING
         ).values_list("quantity", flat=True)
     )
-    _check_holding_bounds(
-        college=member.college, total=holding(member=member) + pending + quantity
-    )
+    _check_holding_bounds(college=member.college, total=holding(member=member) + pending + quantity)
     today = timezone.localdate()
     request = ShareRequest.objects.create(
         cooperative=cooperative,
@@ -385,16 +382,27 @@ def share_purchase_request(
         requested_on=today,
         eligible_on=today,
     )
-    audit_append(cooperative=cooperative, actor=user, action="shares.purchase_requested",
-                 target=request, data={"quantity": quantity})
-    publish(Event("shares.purchase_requested", cooperative.pk, {"request": request.pk},
-                  _board_audience(cooperative)))
+    audit_append(
+        cooperative=cooperative,
+        actor=user,
+        action="shares.purchase_requested",
+        target=request,
+        data={"quantity": quantity},
+    )
+    publish(
+        Event(
+            "shares.purchase_requested",
+            cooperative.pk,
+            {"request": request.pk},
+            _board_audience(cooperative),
+        )
+    )
     return request
 
 
 @transaction.atomic
 def share_redemption_request(
-    *, cooperative: Cooperative, user: AbstractBaseUser, quantity: int
+    *, cooperative: Cooperative, user: User, quantity: int
 ) -> ShareRequest:
     """A member asks to redeem shares. Redeeming all of them means leaving the co-op.
 
@@ -426,8 +434,14 @@ def share_redemption_request(
         target=request,
         data={"quantity": quantity, "eligible_on": request.eligible_on.isoformat()},
     )
-    publish(Event("shares.redemption_requested", cooperative.pk, {"request": request.pk},
-                  _board_audience(cooperative)))
+    publish(
+        Event(
+            "shares.redemption_requested",
+            cooperative.pk,
+            {"request": request.pk},
+            _board_audience(cooperative),
+        )
+    )
     return request
 
 
@@ -449,7 +463,7 @@ def share_purchase_confirm(
     *,
     cooperative: Cooperative,
     request_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     payment_method: str,
     payment_reference: str,
 ) -> ShareMovement:
@@ -472,21 +486,30 @@ def share_purchase_confirm(
         on=timezone.localdate(),
     )
     _complete(request, actor, movement)
-    audit_append(cooperative=cooperative, actor=actor, action="shares.subscribed",
-                 target=movement, data={"request": request.pk, "quantity": request.quantity,
-                                        "member": member.register_number})
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="shares.subscribed",
+        target=movement,
+        data={
+            "request": request.pk,
+            "quantity": request.quantity,
+            "member": member.register_number,
+        },
+    )
     return movement
 
 
 @transaction.atomic
 def share_request_reject(
-    *, cooperative: Cooperative, request_id: int, actor: AbstractBaseUser, reason: str
+    *, cooperative: Cooperative, request_id: int, actor: User, reason: str
 ) -> ShareRequest:
     require_role(user=actor, cooperative=cooperative, roles={RoleName.BOARD})
     if not reason.strip():
         raise errors.ReasonRequired()
     request = (
-        ShareRequest.objects.select_for_update().filter(cooperative=cooperative, pk=request_id)
+        ShareRequest.objects.select_for_update()
+        .filter(cooperative=cooperative, pk=request_id)
         .first()
     )
     if request is None:
@@ -498,12 +521,17 @@ def share_request_reject(
     request.decided_at = timezone.now()
     request.decided_by = actor
     request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    audit_append(cooperative=cooperative, actor=actor, action="shares.request_rejected",
-                 target=request, data={"reason": request.reason})
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="shares.request_rejected",
+        target=request,
+        data={"reason": request.reason},
+    )
     return request
 
 
-def _complete(request: ShareRequest, actor: AbstractBaseUser, movement: ShareMovement) -> None:
+def _complete(request: ShareRequest, actor: User, movement: ShareMovement) -> None:
     request.status = RequestStatus.COMPLETED
     request.decided_at = timezone.now()
     request.decided_by = actor
@@ -516,7 +544,7 @@ def share_redemption_pay(
     *,
     cooperative: Cooperative,
     request_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     payment_method: str,
     payment_reference: str,
 ) -> ShareMovement:
@@ -570,11 +598,16 @@ def share_redemption_pay(
         actor=actor,
         action="shares.redeemed",
         target=movement,
-        data={"request": request.pk, "quantity": request.quantity,
-              "member": member.register_number, "member_left": left},
+        data={
+            "request": request.pk,
+            "quantity": request.quantity,
+            "member": member.register_number,
+            "member_left": left,
+        },
     )
-    publish(Event("shares.redeemed", cooperative.pk, {"member": member.pk},
-                  (f"user-{member.user_id}",)))
+    publish(
+        Event("shares.redeemed", cooperative.pk, {"member": member.pk}, (f"user-{member.user_id}",))
+    )
     return movement
 
 
@@ -588,7 +621,7 @@ def share_transfer(
     from_register_number: int,
     to_register_number: int,
     quantity: int,
-    actor: AbstractBaseUser,
+    actor: User,
     reference: str = "",
 ) -> tuple[ShareMovement, ShareMovement]:
     """The board records a transfer of shares between two members of the same college class.
@@ -627,8 +660,10 @@ def share_transfer(
     txn = transaction_post(
         cooperative=cooperative,
         kind="share_transfer",
-        legs=[debit("share_capital", amount, sender.holder),
-              credit("share_capital", amount, receiver.holder)],
+        legs=[
+            debit("share_capital", amount, sender.holder),
+            credit("share_capital", amount, receiver.holder),
+        ],
         actor=actor,
         memo=f"transfer {quantity} × {share_class.code}: {sender.register_number} → "
         f"{receiver.register_number}",
@@ -645,11 +680,17 @@ def share_transfer(
         "ledger_transaction": txn,
     }
     out = ShareMovement.objects.create(
-        member=sender, kind=MovementKind.TRANSFER_OUT, quantity=-quantity, counterparty=receiver,
+        member=sender,
+        kind=MovementKind.TRANSFER_OUT,
+        quantity=-quantity,
+        counterparty=receiver,
         **common,
     )
     into = ShareMovement.objects.create(
-        member=receiver, kind=MovementKind.TRANSFER_IN, quantity=quantity, counterparty=sender,
+        member=receiver,
+        kind=MovementKind.TRANSFER_IN,
+        quantity=quantity,
+        counterparty=sender,
         **common,
     )
     if available - quantity == 0 and shares_pending_redemption(member=sender) == 0:
@@ -662,8 +703,7 @@ def share_transfer(
         actor=actor,
         action="shares.transferred",
         target=out,
-        data={"from": sender.register_number, "to": receiver.register_number,
-              "quantity": quantity},
+        data={"from": sender.register_number, "to": receiver.register_number, "quantity": quantity},
     )
     return out, into
 
@@ -673,7 +713,7 @@ def share_transfer(
 
 @transaction.atomic
 def college_weights_set(
-    *, cooperative: Cooperative, weights: dict[str, Decimal], actor: AbstractBaseUser | None
+    *, cooperative: Cooperative, weights: dict[str, Decimal], actor: User | None
 ) -> list[College]:
     """Set the vote weight of every college (percentages, each 10-50, summing to 100).
 
@@ -722,19 +762,30 @@ def college_create(
     description_en: str = "",
     description_fr: str = "",
     position: int = 0,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> College:
     if actor is not None and not getattr(actor, "is_staff", False):
         require_role(user=actor, cooperative=cooperative, roles={RoleName.ADMIN})
     if share_class.cooperative_id != cooperative.pk:
         raise errors.ShareClassUnknown()
     college = College.objects.create(
-        cooperative=cooperative, code=code, name_en=name_en, name_fr=name_fr,
-        share_class=share_class, min_shares=min_shares, description_en=description_en,
-        description_fr=description_fr, position=position,
+        cooperative=cooperative,
+        code=code,
+        name_en=name_en,
+        name_fr=name_fr,
+        share_class=share_class,
+        min_shares=min_shares,
+        description_en=description_en,
+        description_fr=description_fr,
+        position=position,
     )
-    audit_append(cooperative=cooperative, actor=actor, action="college.created", target=college,
-                 data={"code": code, "min_shares": min_shares, "share_class": share_class.code})
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="college.created",
+        target=college,
+        data={"code": code, "min_shares": min_shares, "share_class": share_class.code},
+    )
     return college
 
 
@@ -747,17 +798,25 @@ def share_class_create(
     name_fr: str,
     nominal_minor: int,
     max_per_member: int | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> ShareClass:
     if actor is not None and not getattr(actor, "is_staff", False):
         require_role(user=actor, cooperative=cooperative, roles={RoleName.ADMIN})
     if nominal_minor <= 0:
         raise errors.ValidationError(code="nominal_invalid")
     share_class = ShareClass.objects.create(
-        cooperative=cooperative, code=code, name_en=name_en, name_fr=name_fr,
-        nominal_minor=nominal_minor, max_per_member=max_per_member,
+        cooperative=cooperative,
+        code=code,
+        name_en=name_en,
+        name_fr=name_fr,
+        nominal_minor=nominal_minor,
+        max_per_member=max_per_member,
     )
-    audit_append(cooperative=cooperative, actor=actor, action="share_class.created",
-                 target=share_class, data={"code": code, "nominal_minor": nominal_minor,
-                                           "max_per_member": max_per_member})
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="share_class.created",
+        target=share_class,
+        data={"code": code, "nominal_minor": nominal_minor, "max_per_member": max_per_member},
+    )
     return share_class

@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from coopwork.core.models import Role
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class EventsConsumer(AsyncJsonWebsocketConsumer):
     groups: list[str]
 
     async def connect(self) -> None:

@@ -1,7 +1,8 @@
 """Settings, twelve-factor style: environment variables with safe defaults.
 
-With nothing set you get SQLite in ``var/``, an in-memory channel layer and cache, and tasks that run
-immediately. ``DATABASE_URL``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` switch to real services.
+With nothing set you get SQLite in ``var/``, an in-memory channel layer and cache, and tasks that
+run immediately. ``DATABASE_URL``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` switch to the real
+services.
 """
 
 import os
@@ -93,7 +94,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
                 # failing with "database is locked" when a read lock is upgraded.
@@ -148,9 +149,7 @@ LOGOUT_REDIRECT_URL = "web:home"
 
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        )
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "coopwork <noreply@coopwork.localhost>")
