@@ -115,3 +115,8 @@ class IdempotencyKeyReused(Conflict):
 class IdempotencyKeyRequired(ValidationError):
     code = "idempotency_key_required"
     default_message = _("This request moves money: send an Idempotency-Key header.")
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_message = _("This username is already taken.")

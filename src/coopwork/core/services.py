@@ -11,6 +11,10 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +26,7 @@ from .errors import (
     ParameterOutOfBounds,
     ParameterUnknown,
     PermissionDenied,
+    UsernameTaken,
     ValidationError,
 )
 from .models import ApiToken, Cooperative, LegalForm, ParameterSource, ParameterVersion, Role
@@ -208,3 +213,33 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
         audit_append(
             cooperative=None, actor=user, action="api_token.revoked", data={"token": token_id}
         )
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str, password: str) -> User:
+    """Create a person's account (sign-up). Usernames are unique, case-insensitively.
+
+    The password goes through the installation's password validators; a rejected one raises
+    ``ValidationError`` with code ``password_invalid`` and the validators' own messages.
+    """
+    user_model = get_user_model()
+    name = username.strip()
+    if not name or len(name) > 150:
+        raise ValidationError(code="username_invalid")
+    if user_model.objects.filter(username__iexact=name).exists():
+        raise UsernameTaken()
+    address = email.strip()
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        raise ValidationError(code="email_invalid") from None
+    candidate = user_model(username=name, email=address)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), code="password_invalid") from None
+    user = user_model.objects.create_user(username=name, email=address, password=password)
+    audit_append(
+        cooperative=None, actor=user, action="user.signed_up", target=user, data={"username": name}
+    )
+    return user
