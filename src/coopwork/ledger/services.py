@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction as db_transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coopwork.core.audit import audit_append
@@ -16,7 +17,7 @@ from coopwork.core.models import Cooperative
 from coopwork.core.money import Money
 
 from .chart import CHART
-from .errors import AccountCurrencyMismatch, AccountUnknown, TransactionUnbalanced
+from .errors import AccountUnknown, TransactionUnbalanced
 from .models import Account, Leg, Transaction
 
 if TYPE_CHECKING:
@@ -49,6 +50,28 @@ def account_for(*, cooperative: Cooperative, code: str, holder: str = "", curren
     return account
 
 
+def _accounts_for(
+    cooperative: Cooperative, legs: Sequence[LegSpec]
+) -> dict[tuple[str, str, str], Account]:
+    """All the legs' accounts in one query, creating the missing ones."""
+    wanted = {(leg.code, leg.holder, leg.amount.currency) for leg in legs}
+    for code, _, _ in wanted:
+        if code not in CHART:
+            raise AccountUnknown(code=code)
+    query = Q()
+    for code, holder, currency in wanted:
+        query |= Q(code=code, holder=holder, currency=currency)
+    found = {
+        (a.code, a.holder, a.currency): a
+        for a in Account.objects.filter(query, cooperative=cooperative)
+    }
+    for code, holder, currency in wanted - found.keys():
+        found[(code, holder, currency)] = account_for(
+            cooperative=cooperative, code=code, holder=holder, currency=currency
+        )
+    return found
+
+
 def check_balanced(legs: Sequence[LegSpec]) -> None:
     totals: dict[str, int] = defaultdict(int)
     for leg in legs:
@@ -79,21 +102,16 @@ def transaction_post(
         occurred_on=occurred_on or timezone.localdate(),
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    rows = []
-    for leg in legs:
-        account = account_for(
-            cooperative=cooperative, code=leg.code, holder=leg.holder, currency=leg.amount.currency
+    accounts = _accounts_for(cooperative, legs)
+    rows = [
+        Leg(
+            transaction=txn,
+            account=accounts[(leg.code, leg.holder, leg.amount.currency)],
+            amount=leg.amount.minor,
+            currency=leg.amount.currency,
         )
-        if account.currency != leg.amount.currency:
-            raise AccountCurrencyMismatch()
-        rows.append(
-            Leg(
-                transaction=txn,
-                account=account,
-                amount=leg.amount.minor,
-                currency=leg.amount.currency,
-            )
-        )
+        for leg in legs
+    ]
     Leg.objects.bulk_create(rows)
     audit_append(
         cooperative=cooperative,
