@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Account, Leg, Transaction
 
@@ -16,10 +17,10 @@ class TransactionAdmin(admin.ModelAdmin):
     list_filter = ("cooperative", "kind")
     inlines = [LegInline]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # the books are written only through ledger.services
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -28,5 +29,5 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ("cooperative", "code", "holder", "currency")
     list_filter = ("cooperative", "code")
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
