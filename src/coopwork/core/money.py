@@ -57,7 +57,13 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.minor, int) or isinstance(self.minor, bool):
             raise TypeError("Money.minor must be an int of minor units")
-        if len(self.currency) != 3 or not self.currency.isupper():
+        if not (
+            isinstance(self.currency, str)
+            and len(self.currency) == 3
+            and self.currency.isascii()
+            and self.currency.isalpha()
+            and self.currency.isupper()
+        ):
             raise ValueError(f"not an ISO 4217 code: {self.currency!r}")
 
     # -- construction -------------------------------------------------------------------------
@@ -67,7 +73,12 @@ class Money:
 
     @classmethod
     def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
-        """Parse a decimal amount (``"12.50"``); rejects more precision than the currency has."""
+        """Parse a decimal amount (``"12.50"``); rejects more precision than the currency has.
+
+        Floats are refused: they carry binary noise, so amounts arrive as strings or Decimals.
+        """
+        if isinstance(amount, float | bool):
+            raise TypeError("give an amount as a string, a Decimal or an int, never a float")
         try:
             value = Decimal(str(amount))
         except InvalidOperation as exc:

@@ -125,7 +125,8 @@ def parameter_set(
     - ``statutes``: the founding statutes, set by platform staff or the system (seed, migration);
     - ``board``: a board member recording a board decision, only for parameters the statutes
       delegate to the board (``ParamSpec.body == "board"``);
-    - ``resolution``: an adopted assembly resolution (the governance app calls this).
+    - ``resolution``: an adopted assembly resolution (the governance app calls this), recorded
+      by the system, platform staff or one of the co-op's officers (board or admin).
     A version may not take effect before today unless it comes from the founding statutes.
     """
     if key not in REGISTRY:
@@ -142,6 +143,9 @@ def parameter_set(
         require_role(user=actor, cooperative=cooperative, roles={"board"})
         if spec.body != "board":
             raise ParameterDecisionRequired(key=key, body="assembly")
+    elif actor is not None and not getattr(actor, "is_staff", False):
+        # A resolution is recorded by the system (governance) or by this co-op's officers.
+        require_role(user=actor, cooperative=cooperative, roles={"board", "admin"})
     if source != ParameterSource.STATUTES and effective_from < timezone.localdate():
         raise ParameterBackdated()
     try:
