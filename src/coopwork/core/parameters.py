@@ -11,7 +11,8 @@ indivisible reserve versus the SCOP's 15 % legal reserve).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -19,8 +20,19 @@ from typing import Any, Literal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-Kind = Literal["int", "bool", "ratio", "choice", "money_minor"]
+Kind = Literal["int", "bool", "ratio", "choice", "money_minor", "json"]
 Body = Literal["board", "assembly"]
+
+
+def parse_ratio(raw: Any) -> Fraction:
+    """An exact ratio from ``"2/3"``, ``"0.15"`` or ``"25"``; no floats, no exponents."""
+    if isinstance(raw, bool | float):
+        raise ValueError("give a ratio as a fraction or decimal string, e.g. '2/3'")
+    text = str(raw)
+    # Exponents ("1e999999999") make Fraction build huge integers: refuse them.
+    if len(text) > 40 or "e" in text.lower():
+        raise ValueError("give a ratio as a fraction or decimal string, e.g. '2/3'")
+    return Fraction(text)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class ParamSpec:
     # decide it too (statutes commonly delegate these), and a resolution always may.
     body: Body = "assembly"
     by_legal_form: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # For ``json`` parameters: raises ValueError when the structure is wrong.
+    validator: Callable[[Any], None] | None = None
 
     def for_form(self, legal_form: str) -> ParamSpec:
         """The spec with this legal form's default and bounds applied."""
@@ -62,9 +76,13 @@ class ParamSpec:
                 return False
             raise ValueError("expected true or false")
         if self.kind == "ratio":
-            if isinstance(raw, bool | float):
-                raise ValueError("give a ratio as a fraction or decimal string, e.g. '2/3'")
-            return Fraction(str(raw))
+            return parse_ratio(raw)
+        if self.kind == "json":
+            if not isinstance(raw, dict):
+                raise ValueError("expected an object")
+            if self.validator is not None:
+                self.validator(raw)
+            return raw
         if self.kind == "choice":
             if raw not in self.choices:
                 raise ValueError(f"expected one of {', '.join(self.choices)}")
@@ -78,9 +96,58 @@ class ParamSpec:
         return value
 
     def in_bounds(self, value: Any) -> bool:
+        if self.kind in ("json", "bool", "choice"):
+            return True
         lo = self.parse(self.minimum) if self.minimum is not None else None
         hi = self.parse(self.maximum) if self.maximum is not None else None
         return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def _non_negative_int(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole, non-negative number of minor units")
+
+
+def validate_price_rules(raw: dict[str, Any]) -> None:
+    """Structure of a price-rules parameter (see marketplace.pricing.PriceRules)."""
+    allowed = {"base", "per_km", "per_minute", "per_hour", "minimum", "zone_percent", "windows"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ValueError(f"unknown price rule(s): {', '.join(sorted(unknown))}")
+    for key in ("base", "per_km", "per_minute", "per_hour", "minimum"):
+        _non_negative_int(raw.get(key, 0), key)
+        if raw.get(key, 0) > 10_000_000:
+            raise ValueError(f"{key} is absurdly large")
+    for zone, pct in raw.get("zone_percent", {}).items():
+        if not 0 <= parse_ratio(pct) <= 300:
+            raise ValueError(f"zone surcharge for {zone} must be 0-300 %")
+    for window in raw.get("windows", []):
+        if set(window) != {"code", "weekdays", "start", "end", "percent"}:
+            raise ValueError("a time window needs code, weekdays, start, end and percent")
+        if not all(isinstance(d, int) and 0 <= d <= 6 for d in window["weekdays"]):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        dt.time.fromisoformat(window["start"])
+        dt.time.fromisoformat(window["end"])
+        if not 0 <= parse_ratio(window["percent"]) <= 300:
+            raise ValueError("a time-window surcharge must be 0-300 %")
+
+
+def validate_speeds(raw: dict[str, Any]) -> None:
+    for vehicle, speed in raw.items():
+        if isinstance(speed, bool) or not isinstance(speed, int) or not 1 <= speed <= 130:
+            raise ValueError(f"speed for {vehicle} must be 1-130 km/h")
+
+
+NIGHT_AND_SUNDAY = [
+    {
+        "code": "night",
+        "weekdays": [0, 1, 2, 3, 4, 5, 6],
+        "start": "22:00:00",
+        "end": "06:00:00",
+        "percent": "25",
+    },
+    {"code": "sunday", "weekdays": [6], "start": "00:00:00", "end": "23:59:59", "percent": "20"},
+]
 
 
 def _specs(*specs: ParamSpec) -> dict[str, ParamSpec]:
@@ -262,6 +329,91 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         unit="days",
         label=_("Ratings are published after at most"),
         source="Double-blind ratings (Airbnb-style): published when both rate or after 7 days.",
+        body="board",
+    ),
+    ParamSpec(
+        key="pricing_shift",
+        kind="json",
+        default={"per_hour": 0, "minimum": 0},
+        label=_("Price rules for shifts (the client's hourly rate is set per shift)"),
+        source="Decided by the members.",
+        validator=validate_price_rules,
+    ),
+    ParamSpec(
+        key="pricing_ride",
+        kind="json",
+        default={
+            "base": 250,
+            "per_km": 110,
+            "per_minute": 30,
+            "minimum": 700,
+            "windows": NIGHT_AND_SUNDAY,
+        },
+        label=_("Price rules for rides"),
+        source="Decided by the members.",
+        validator=validate_price_rules,
+    ),
+    ParamSpec(
+        key="pricing_delivery",
+        kind="json",
+        default={
+            "base": 350,
+            "per_km": 90,
+            "per_minute": 10,
+            "minimum": 600,
+            "windows": NIGHT_AND_SUNDAY,
+        },
+        label=_("Price rules for deliveries"),
+        source="Decided by the members.",
+        validator=validate_price_rules,
+    ),
+    ParamSpec(
+        key="pricing_task",
+        kind="json",
+        default={"per_hour": 2800, "minimum": 2500, "windows": NIGHT_AND_SUNDAY[1:]},
+        label=_("Price rules for home services (hourly tasks)"),
+        source="Decided by the members.",
+        validator=validate_price_rules,
+    ),
+    ParamSpec(
+        key="cancellation_fee",
+        kind="money_minor",
+        default=500,
+        minimum=0,
+        maximum=10000,
+        unit="minor",
+        label=_("Fee for cancelling a ride, delivery or task after a worker was assigned"),
+        source="Decided by the members; paid to the worker, not kept by the co-op.",
+    ),
+    ParamSpec(
+        key="vehicle_speeds_kmh",
+        kind="json",
+        default={"foot": 5, "bike": 15, "cargo_bike": 12, "scooter": 25, "car": 28, "van": 24},
+        label=_("Average urban speed per vehicle, for ETAs"),
+        source="Operational estimate; the board may adjust it.",
+        body="board",
+        validator=validate_speeds,
+    ),
+    ParamSpec(
+        key="clock_in_tolerance_minutes",
+        kind="int",
+        default=60,
+        minimum=0,
+        maximum=240,
+        unit="minutes",
+        label=_("How early or late a worker may clock in"),
+        source="Operational rule; the board may adjust it.",
+        body="board",
+    ),
+    ParamSpec(
+        key="offer_timeout_seconds",
+        kind="int",
+        default=60,
+        minimum=10,
+        maximum=3600,
+        unit="seconds",
+        label=_("How long a worker has to answer an offer"),
+        source="Decided by the members.",
         body="board",
     ),
     # --- Dispatch (issue: dispatch) -------------------------------------------------------------
