@@ -120,6 +120,20 @@ class AuditProblem:
         return f"chain {self.chain}, entry {self.seq}: {self.reason}"
 
 
+def _recompute(entry: AuditEntry) -> str:
+    return entry_digest(
+        chain=entry.chain,
+        seq=entry.seq,
+        prev_hash=entry.prev_hash,
+        created_at=_timestamp(entry.created_at),
+        actor_id=entry.actor_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        data=entry.data,
+    )
+
+
 def audit_verify_chain(key: str) -> AuditProblem | None:
     """Recompute the chain; return the first entry that was altered or removed, or None."""
     expected_prev = GENESIS
@@ -127,26 +141,22 @@ def audit_verify_chain(key: str) -> AuditProblem | None:
     for entry in AuditEntry.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             return AuditProblem(key, expected_seq, "entry removed (sequence gap)")
+        intact = _recompute(entry) == entry.hash
         if entry.prev_hash != expected_prev:
+            if intact and expected_seq > 1:
+                # This entry is intact and still names the previous entry's original hash, so
+                # the previous entry was rewritten and its hash recomputed to hide it.
+                return AuditProblem(key, entry.seq - 1, "content altered (hash recomputed)")
             return AuditProblem(key, entry.seq, "previous-hash link broken (an entry was removed)")
-        digest = entry_digest(
-            chain=entry.chain,
-            seq=entry.seq,
-            prev_hash=entry.prev_hash,
-            created_at=_timestamp(entry.created_at),
-            actor_id=entry.actor_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            data=entry.data,
-        )
-        if digest != entry.hash:
+        if not intact:
             return AuditProblem(key, entry.seq, "content altered (hash mismatch)")
         expected_prev = entry.hash
         expected_seq += 1
     head = AuditChain.objects.filter(key=key).first()
-    if head is not None and head.length != expected_seq - 1:
+    if head is not None and head.length > expected_seq - 1:
         return AuditProblem(key, expected_seq, "entries removed from the end of the chain")
+    if head is not None and head.length < expected_seq - 1:
+        return AuditProblem(key, head.length + 1, "entry added outside audit_append")
     if head is not None and head.length and head.head_hash != expected_prev:
         return AuditProblem(key, head.length, "chain head does not match the last entry")
     return None

@@ -142,8 +142,10 @@ class AuditEntry(models.Model):
     cooperative = models.ForeignKey(
         Cooperative, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # PROTECT, not SET_NULL: nulling actor_id would rewrite a hashed entry (refused by the
+    # PostgreSQL trigger, and a broken chain on SQLite). Deactivate users who acted instead.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=80)
