@@ -10,7 +10,7 @@ class TransactionUnbalanced(ValidationError):
 
 class AccountUnknown(ValidationError):
     code = "account_unknown"
-    default_message = _("There is no account kind %(code)s.")
+    default_message = _("There is no account kind %(account)s.")
 
 
 class AccountCurrencyMismatch(ValidationError):

@@ -43,7 +43,7 @@ def credit(code: str, amount: Money, holder: str = "") -> LegSpec:
 
 def account_for(*, cooperative: Cooperative, code: str, holder: str = "", currency: str) -> Account:
     if code not in CHART:
-        raise AccountUnknown(code=code)
+        raise AccountUnknown(account=code)
     account, _ = Account.objects.get_or_create(
         cooperative=cooperative, code=code, holder=holder, currency=currency
     )
@@ -57,7 +57,7 @@ def _accounts_for(
     wanted = {(leg.code, leg.holder, leg.amount.currency) for leg in legs}
     for code, _, _ in wanted:
         if code not in CHART:
-            raise AccountUnknown(code=code)
+            raise AccountUnknown(account=code)
     query = Q()
     for code, holder, currency in wanted:
         query |= Q(code=code, holder=holder, currency=currency)
