@@ -1,0 +1,214 @@
+"""The board's page: applications, share requests, transfers, registers, books and parameters.
+
+Every action answers htmx with a fragment that replaces the card it came from, and a plain form
+post with a redirect back to the board (or an error page with the error's 4xx status).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coopwork.core.errors import CoopError
+from coopwork.core.models import Cooperative
+from coopwork.members import services
+from coopwork.web import pages
+from coopwork.web.forms import AdmitForm, PaymentForm, ReasonForm, TransferForm
+from coopwork.web.http import actor, coop_view, download, error_response, form_error, is_htmx
+
+
+def _done(
+    request: HttpRequest, coop: Cooperative, template: str, message: str, **context: object
+) -> HttpResponse:
+    if is_htmx(request):
+        return render(request, template, {"coop": coop, "message": message, **context})
+    messages.success(request, message)
+    return redirect("web:board", slug=coop.slug)
+
+
+def _failed(request: HttpRequest, coop: Cooperative, exc: CoopError, target: str) -> HttpResponse:
+    return error_response(request, exc, cooperative=coop, target=target)
+
+
+@require_GET
+@coop_view
+def board(request: HttpRequest, coop: Cooperative) -> HttpResponse:
+    page = pages.board_page(cooperative=coop, user=request.user)
+    return render(
+        request,
+        "web/board/board.html",
+        {
+            "coop": coop,
+            "page": page,
+            "admit_form": AdmitForm(),
+            "payment_form": PaymentForm(initial={"payment_method": "bank_transfer"}),
+            "transfer_form": TransferForm(),
+        },
+    )
+
+
+@require_POST
+@coop_view
+def application_admit(request: HttpRequest, coop: Cooperative, application_id: int) -> HttpResponse:
+    target = f"#application-{application_id}-errors"
+    form = AdmitForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        member = services.application_admit(
+            cooperative=coop,
+            application_id=application_id,
+            actor=actor(request),
+            payment_method=form.cleaned_data["payment_method"],
+            payment_reference=form.cleaned_data["payment_reference"],
+            reason=form.cleaned_data["note"],
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    message = _("%(name)s is admitted as member № %(number)s.") % {
+        "name": member.display_name,
+        "number": member.register_number,
+    }
+    return _done(request, coop, "web/board/_application_done.html", message, member=member)
+
+
+@require_POST
+@coop_view
+def application_reject(
+    request: HttpRequest, coop: Cooperative, application_id: int
+) -> HttpResponse:
+    target = f"#application-{application_id}-errors"
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        application = services.application_reject(
+            cooperative=coop,
+            application_id=application_id,
+            actor=actor(request),
+            reason=form.cleaned_data["reason"],
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    message = _("The application of %(name)s was rejected.") % {"name": application.display_name}
+    return _done(
+        request, coop, "web/board/_application_done.html", message, application=application
+    )
+
+
+@require_POST
+@coop_view
+def purchase_confirm(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
+    target = f"#request-{request_id}-errors"
+    form = PaymentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        movement = services.share_purchase_confirm(
+            cooperative=coop,
+            request_id=request_id,
+            actor=actor(request),
+            payment_method=form.cleaned_data["payment_method"],
+            payment_reference=form.cleaned_data["payment_reference"],
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    message = _("%(count)s shares entered in the register for member № %(number)s.") % {
+        "count": movement.quantity,
+        "number": movement.member.register_number,
+    }
+    return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+
+
+@require_POST
+@coop_view
+def redemption_pay(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
+    target = f"#request-{request_id}-errors"
+    form = PaymentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        movement = services.share_redemption_pay(
+            cooperative=coop,
+            request_id=request_id,
+            actor=actor(request),
+            payment_method=form.cleaned_data["payment_method"],
+            payment_reference=form.cleaned_data["payment_reference"],
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    message = _("%(count)s shares of member № %(number)s were paid back.") % {
+        "count": -movement.quantity,
+        "number": movement.member.register_number,
+    }
+    return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+
+
+@require_POST
+@coop_view
+def request_reject(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
+    target = f"#request-{request_id}-errors"
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        services.share_request_reject(
+            cooperative=coop,
+            request_id=request_id,
+            actor=actor(request),
+            reason=form.cleaned_data["reason"],
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    return _done(request, coop, "web/board/_request_done.html", _("The request was rejected."))
+
+
+@require_POST
+@coop_view
+def transfer(request: HttpRequest, coop: Cooperative) -> HttpResponse:
+    target = "#transfer-result"
+    form = TransferForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_error(form)
+        out, _into = services.share_transfer(
+            cooperative=coop,
+            from_register_number=form.cleaned_data["from_register_number"],
+            to_register_number=form.cleaned_data["to_register_number"],
+            quantity=form.cleaned_data["quantity"],
+            reference=form.cleaned_data["reference"],
+            actor=actor(request),
+        )
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+    message = _("%(count)s shares transferred from member № %(from)s to member № %(to)s.") % {
+        "count": -out.quantity,
+        "from": out.member.register_number,
+        "to": out.counterparty.register_number if out.counterparty else "",
+    }
+    return _done(request, coop, "web/board/_transfer_done.html", message)
+
+
+@require_GET
+@coop_view
+def register_export(
+    request: HttpRequest, coop: Cooperative, register: str, fmt: str
+) -> HttpResponse:
+    document = pages.register_document(
+        cooperative=coop, user=request.user, register=register, fmt=fmt
+    )
+    return download(document)
+
+
+@require_GET
+@coop_view
+def member_certificate(
+    request: HttpRequest, coop: Cooperative, register_number: int
+) -> HttpResponse:
+    document = pages.certificate_document(
+        cooperative=coop, user=request.user, register_number=register_number
+    )
+    return download(document)
