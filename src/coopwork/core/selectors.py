@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from .audit import chain_key
 from .errors import CooperativeNotFound, ParameterUnknown
-from .models import Cooperative, ParameterVersion, Role
+from .models import ApiToken, AuditEntry, Cooperative, ParameterVersion, Role
 from .parameters import REGISTRY, ParamSpec
 
 if TYPE_CHECKING:
@@ -95,3 +97,35 @@ def parameter_history(*, cooperative: Cooperative, key: str) -> list[ParameterVe
         .select_related("decided_by")
         .order_by("-effective_from", "-id")
     )
+
+
+def username_available(*, username: str) -> bool:
+    """Whether a sign-up may take ``username`` (case-insensitive, as ``user_signup`` checks)."""
+    from django.contrib.auth import get_user_model
+
+    name = username.strip()
+    return bool(name) and not get_user_model().objects.filter(username__iexact=name).exists()
+
+
+def user_roles_by_cooperative(*, user: User | AnonymousUser) -> list[tuple[Cooperative, list[str]]]:
+    """Every co-op where ``user`` holds a role, with the roles held there (one query)."""
+    if not user.is_authenticated:
+        return []
+    by_coop: dict[int, tuple[Cooperative, list[str]]] = {}
+    for role in (
+        Role.objects.filter(user_id=user.pk)
+        .select_related("cooperative")
+        .order_by("cooperative__name", "role")
+    ):
+        by_coop.setdefault(role.cooperative_id, (role.cooperative, []))[1].append(role.role)
+    return list(by_coop.values())
+
+
+def api_tokens(*, user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first (the raw values are never stored)."""
+    return list(ApiToken.objects.filter(user_id=user.pk).order_by("-created_at", "-id"))
+
+
+def audit_entries(*, cooperative: Cooperative) -> QuerySet[AuditEntry]:
+    """The co-op's audit chain, newest first (a queryset, so callers can paginate)."""
+    return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by("-seq")

@@ -77,7 +77,7 @@ def member_get(*, cooperative: Cooperative, member_id: int) -> Member:
 
 def applications(*, cooperative: Cooperative, status: str | None = None) -> list[Application]:
     qs = Application.objects.filter(cooperative=cooperative).select_related(
-        "college", "user", "decided_by"
+        "college__share_class", "user", "decided_by", "member"
     )
     if status:
         qs = qs.filter(status=status)
@@ -91,7 +91,7 @@ def application_for_user(
         return None
     return (
         Application.objects.filter(cooperative=cooperative, user_id=user.pk)
-        .select_related("college")
+        .select_related("college__share_class", "user", "member")
         .order_by("-created_at")
         .first()
     )
@@ -188,3 +188,115 @@ def capital_total(*, cooperative: Cooperative) -> Money:
 
 def member_count(*, cooperative: Cooperative) -> int:
     return Member.objects.filter(cooperative=cooperative, status=MemberStatus.ACTIVE).count()
+
+
+def active_members(*, cooperative: Cooperative) -> list[Member]:
+    """Current members in register-number order (for pickers such as the transfer form)."""
+    return list(
+        Member.objects.filter(cooperative=cooperative, status=MemberStatus.ACTIVE)
+        .select_related("college")
+        .order_by("register_number")
+    )
+
+
+def member_by_register_number(*, cooperative: Cooperative, register_number: int) -> Member | None:
+    return (
+        Member.objects.select_related("college__share_class", "cooperative")
+        .filter(cooperative=cooperative, register_number=register_number)
+        .first()
+    )
+
+
+# --- Reads for the interfaces (API and web) ---------------------------------------------------
+
+
+def application_for_viewer(
+    *, cooperative: Cooperative, application_id: int, viewer: User | AnonymousUser
+) -> Application:
+    """One application, seen by the board or by its applicant; anyone else gets "not found"."""
+    from coopwork.core.selectors import user_roles
+
+    from .errors import ApplicationNotFound
+
+    application = (
+        Application.objects.select_related(
+            "college__share_class", "user", "member", "decided_by", "cooperative"
+        )
+        .filter(cooperative=cooperative, pk=application_id)
+        .first()
+    )
+    if application is None or not viewer.is_authenticated:
+        raise ApplicationNotFound()
+    if application.user_id != viewer.pk and "board" not in user_roles(
+        user=viewer, cooperative=cooperative
+    ):
+        raise ApplicationNotFound()
+    return application
+
+
+def current_member(*, cooperative: Cooperative, user: User | AnonymousUser) -> Member:
+    """The user's active membership of ``cooperative``; ``not_a_member`` otherwise."""
+    from .errors import NotAMember
+
+    member = member_for_user(cooperative=cooperative, user=user)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        raise NotAMember()
+    return member
+
+
+@dataclass(frozen=True)
+class MembershipOverview:
+    member: Member | None
+    shares: int
+    capital: Money
+    movements: list[ShareMovement]
+    share_requests: list[ShareRequest]
+    application: Application | None  # the latest one, whatever its status
+
+
+def membership_overview(
+    *, cooperative: Cooperative, user: User | AnonymousUser
+) -> MembershipOverview:
+    """What a user sees of their own relation to a co-op: membership, history, requests and their
+    latest application. Someone who is neither a member (past or present) nor an applicant gets
+    ``not_a_member``."""
+    from .errors import NotAMember
+
+    member = member_for_user(cooperative=cooperative, user=user)
+    application = application_for_user(cooperative=cooperative, user=user)
+    if member is None and application is None:
+        raise NotAMember()
+    if member is None:
+        return MembershipOverview(None, 0, Money(0, cooperative.currency), [], [], application)
+    shares = holding(member=member)
+    nominal = member.college.share_class.nominal_minor
+    return MembershipOverview(
+        member=member,
+        shares=shares,
+        capital=Money(shares * nominal, cooperative.currency),
+        movements=member_movements(member=member),
+        share_requests=share_requests(cooperative=cooperative, member=member),
+        application=application,
+    )
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    cooperative: Cooperative
+    colleges: list[College]  # annotated with ``active_members``
+    colleges_weighted: bool
+    admission_body: str
+    member_count: int
+
+
+def public_profile(*, cooperative: Cooperative) -> PublicProfile:
+    """What anyone may see of a co-op: its texts, colleges, share terms and how to join."""
+    from coopwork.core.selectors import parameter_value
+
+    return PublicProfile(
+        cooperative=cooperative,
+        colleges=colleges(cooperative=cooperative),
+        colleges_weighted=bool(parameter_value(cooperative=cooperative, key="colleges_weighted")),
+        admission_body=str(parameter_value(cooperative=cooperative, key="admission_body")),
+        member_count=member_count(cooperative=cooperative),
+    )
