@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # serves the OpenAPI docs (Swagger UI) from local static files, not a CDN
     "django_tasks_db",
     "coopwork.core",
     "coopwork.ledger",
     "coopwork.members",
+    "coopwork.marketplace",
     "coopwork.api",
     "coopwork.web",
     "coopwork.realtime",
@@ -131,6 +133,9 @@ TASKS = {
         )
     }
 }
+
+# Optional routing server for road distances and ETAs; never called when empty.
+OSRM_URL = os.environ.get("OSRM_URL", "")
 
 # --- Accounts -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketplaceConfig(AppConfig):
+    name = "coopwork.marketplace"
+    label = "marketplace"
+    verbose_name = _("Marketplace")

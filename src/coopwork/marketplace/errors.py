@@ -1,0 +1,130 @@
+"""Stable error codes of the marketplace."""
+
+from django.utils.translation import gettext_lazy as _
+
+from coopwork.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    default_message = _("No such job.")
+
+
+class KindUnknown(ValidationError):
+    code = "job_kind_unknown"
+    default_message = _("Unknown kind of job.")
+
+
+class OutsideServiceArea(ValidationError):
+    code = "outside_service_area"
+    default_message = _("This address is outside the areas the cooperative serves.")
+
+
+class QuantityAbsurd(ValidationError):
+    code = "quantity_invalid"
+    default_message = _("%(field)s must be between %(minimum)s and %(maximum)s.")
+
+
+class TimesInvalid(ValidationError):
+    code = "times_invalid"
+    default_message = _("Check the dates and times: %(reason)s.")
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+    default_message = _("You cannot %(transition)s this job while it is %(state)s.")
+
+
+class NotYourJob(PermissionDenied):
+    code = "not_your_job"
+    default_message = _("This job is not yours.")
+
+
+class NotAWorker(PermissionDenied):
+    code = "not_a_worker"
+    default_message = _("You need a worker profile in this cooperative to take work.")
+
+
+class MissingSkills(ValidationError):
+    code = "missing_skills"
+    default_message = _("This job needs skills you have not listed: %(skills)s.")
+
+
+class VehicleMismatch(ValidationError):
+    code = "vehicle_mismatch"
+    default_message = _("This job needs a different vehicle.")
+
+
+class JobTaken(Conflict):
+    code = "job_taken"
+    default_message = _("Someone else has already taken this job.")
+
+
+class AlreadyOnJob(Conflict):
+    code = "already_on_job"
+    default_message = _("You already hold a position or a waiting-list place on this job.")
+
+
+class ClockCodeInvalid(ValidationError):
+    code = "clock_code_invalid"
+    default_message = _("That is not the shift's code. Ask the site manager for it.")
+
+
+class ClockTimeInvalid(ValidationError):
+    code = "clock_time_invalid"
+    default_message = _("You can only clock in within %(minutes)s minutes of the shift's start.")
+
+
+class ProofMissing(ValidationError):
+    code = "proof_missing"
+    default_message = _("This delivery needs its proof (%(kind)s) to be completed.")
+
+
+class RatingTwice(Conflict):
+    code = "rating_already_given"
+    default_message = _("You have already rated this person for this job.")
+
+
+class RatingNotAllowed(ValidationError):
+    code = "rating_not_allowed"
+    default_message = _("You can rate only the people you worked with, once the job is done.")
+
+
+class ScoreInvalid(ValidationError):
+    code = "score_invalid"
+    default_message = _("A rating is a whole number from 1 to 5.")
+
+
+class MessageEmpty(ValidationError):
+    code = "message_empty"
+    default_message = _("Write a message first (at most 4,000 characters).")
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"
+    default_message = _("No such offer, or it is no longer open.")
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+    default_message = _("No such case.")
+
+
+class CaseClosed(Conflict):
+    code = "case_closed"
+    default_message = _("This case has already been decided.")
+
+
+class PositionTooFrequent(ValidationError):
+    code = "position_rate_limited"
+    default_message = _("Position updates are limited to one every %(seconds)s seconds.")
+
+
+class InvoiceExists(Conflict):
+    code = "invoice_exists"
+    default_message = _("An invoice for this client and period already exists.")
+
+
+class NothingToInvoice(ValidationError):
+    code = "nothing_to_invoice"
+    default_message = _("This client has no settled jobs in that period.")

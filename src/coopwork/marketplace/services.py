@@ -1,0 +1,1667 @@
+"""Writes of the marketplace: booking, claiming, the job lifecycle, settlement with the pay floor,
+cancellations with the minimum-hours guarantee, ratings, messages, cases and invoices.
+
+Every change of state goes through one function here. Each runs in one transaction, checks who may
+do it (the job's client, its workers, the co-op's coordinators, or the system), writes an audit
+entry and publishes a live event after commit. Claims lock the job row, and a unique constraint on
+(job, slot) backs that up, so a position is never given twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from coopwork.core.audit import audit_append
+from coopwork.core.events import Event, publish
+from coopwork.core.locks import advisory_xact_lock
+from coopwork.core.models import Cooperative, RoleName
+from coopwork.core.money import Money
+from coopwork.core.parameters import parse_ratio
+from coopwork.core.permissions import require_authenticated, require_role
+from coopwork.core.selectors import parameter_in_force, user_roles
+from coopwork.ledger.services import LegSpec, credit, debit, transaction_post
+
+from . import errors, lifecycle
+from .booking import (
+    BookingRequest,
+    DeliveryRequest,
+    RideRequest,
+    ShiftRequest,
+    TaskRequest,
+    check_point,
+    check_range,
+    check_times,
+)
+from .geo import Point, point_in_polygon
+from .models import (
+    Assignment,
+    AssignmentStatus,
+    AvailabilityException,
+    Case,
+    DeliveryDetail,
+    Invoice,
+    Job,
+    Message,
+    Notification,
+    Offer,
+    OfferStatus,
+    Rating,
+    RideDetail,
+    ShiftDetail,
+    Statement,
+    TaskDetail,
+    Vehicle,
+    WeeklySlot,
+    WorkerProfile,
+    Zone,
+)
+from .pricing import PriceInput, PriceRules, Quote, pay_floor_topup, quote, split_price
+from .routing import route
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+TERMS_KEYS = (
+    "commission_rate",
+    "vat_rate",
+    "pay_floor_hourly",
+    "minimum_paid_hours",
+    "late_cancellation_hours",
+    "cancellation_fee",
+    "timesheet_auto_approve_hours",
+    "rating_publish_days",
+    "clock_in_tolerance_minutes",
+    "vehicle_speeds_kmh",
+)
+POSITION_MIN_INTERVAL_S = 3
+
+
+# --- Terms: the parameters a job is priced and paid under, frozen at booking --------------------
+
+
+def terms_in_force(*, cooperative: Cooperative, kind: str, on: dt.date) -> dict[str, Any]:
+    """Every parameter a job depends on, with the version and decision it comes from."""
+    terms: dict[str, Any] = {}
+    for key in (*TERMS_KEYS, f"pricing_{kind}"):
+        p = parameter_in_force(cooperative=cooperative, key=key, on=on)
+        terms[key] = {
+            "value": p.spec.dump(p.value),
+            "version": p.version_id,
+            "source": p.source,
+            "ref": p.source_ref,
+            "effective_from": p.effective_from.isoformat() if p.effective_from else None,
+        }
+    return terms
+
+
+def _term(job_terms: dict[str, Any], key: str) -> Any:
+    return job_terms[key]["value"]
+
+
+def _ratio(job_terms: dict[str, Any], key: str) -> Fraction:
+    return parse_ratio(_term(job_terms, key))
+
+
+def _rules(job_terms: dict[str, Any], kind: str, currency: str) -> PriceRules:
+    return PriceRules.from_dict({**_term(job_terms, f"pricing_{kind}"), "currency": currency})
+
+
+# --- Booking ----------------------------------------------------------------------------------
+
+
+def _zone_for(cooperative: Cooperative, point: Point) -> Zone | None:
+    zones = list(Zone.objects.filter(cooperative=cooperative))
+    if not zones:
+        return None  # a co-op without zones serves everywhere
+    for zone in zones:
+        if point_in_polygon(point, [tuple(v) for v in zone.polygon]):
+            return zone
+    raise errors.OutsideServiceArea()
+
+
+def _hours(start: dt.datetime, end: dt.datetime, break_minutes: int = 0) -> Fraction:
+    seconds = int((end - start).total_seconds()) - break_minutes * 60
+    return Fraction(max(seconds, 0), 3600)
+
+
+def _plan(
+    cooperative: Cooperative, request: BookingRequest, job_terms: dict[str, Any], now: dt.datetime
+) -> tuple[dict[str, Any], PriceInput, PriceRules]:
+    """Validate a request and derive the job's fields and price input. Pure checks plus routing."""
+    speeds = _term(job_terms, "vehicle_speeds_kmh")
+    rules = _rules(job_terms, request.kind, cooperative.currency)
+    fields: dict[str, Any] = {"description": request.description.strip()[:5000]}
+    if isinstance(request, ShiftRequest):
+        check_times(request.starts_at, request.ends_at, now=now, max_hours=16)
+        check_range("positions", request.positions, 1, 50)
+        check_range("hourly_rate_minor", request.hourly_rate_minor, 1, 1_000_000)
+        duration_min = int((request.ends_at - request.starts_at).total_seconds() // 60)
+        check_range("break_minutes", request.break_minutes, 0, max(duration_min - 1, 0))
+        point = check_point(request.place.lat, request.place.lon)
+        hours = _hours(request.starts_at, request.ends_at, request.break_minutes)
+        rules = PriceRules.from_dict({**rules.as_dict(), "per_hour": request.hourly_rate_minor})
+        fields.update(
+            title=request.title.strip()[:200] or request.site_name,
+            address=request.place.address,
+            lat=point.lat,
+            lon=point.lon,
+            starts_at=request.starts_at,
+            ends_at=request.ends_at,
+            positions=request.positions,
+            skills=sorted({s.strip().lower() for s in request.skills if s.strip()}),
+            duration_s=int(hours * 3600),
+        )
+        price_input = PriceInput(start=request.starts_at, hours=hours, positions=request.positions)
+        return fields, price_input, rules
+    if isinstance(request, RideRequest | DeliveryRequest):
+        a = check_point(request.pickup.lat, request.pickup.lon)
+        b = check_point(request.dropoff.lat, request.dropoff.lon)
+        if isinstance(request, RideRequest):
+            check_range("passengers", request.passengers, 1, 8)
+            if request.vehicle not in Vehicle.values:
+                raise errors.VehicleMismatch()
+            vehicle = request.vehicle
+            start = request.starts_at
+        else:
+            check_range("weight_g", request.weight_g, 1, 200_000)
+            if request.parcel_size not in DeliveryDetail.Size.values:
+                raise errors.QuantityAbsurd(field="parcel_size", minimum="S", maximum="L")
+            if request.proof_kind not in DeliveryDetail.Proof.values:
+                raise errors.ProofMissing(kind=request.proof_kind)
+            check_times(request.pickup_from, request.pickup_until, now=now, max_hours=24)
+            check_times(request.dropoff_from, request.dropoff_until, now=now, max_hours=48)
+            if request.dropoff_until < request.pickup_from:
+                raise errors.TimesInvalid(reason="the drop-off window ends before pick-up")
+            vehicle = {"S": "bike", "M": "cargo_bike", "L": "van"}[request.parcel_size]
+            start = request.pickup_from
+        check_times(start, start + dt.timedelta(minutes=1), now=now, max_hours=1)
+        leg = route(a, b, vehicle=vehicle, speeds=speeds)
+        if leg.distance_m > 500_000:
+            raise errors.QuantityAbsurd(field="distance_km", minimum=0, maximum=500)
+        end = (
+            request.dropoff_until
+            if isinstance(request, DeliveryRequest)
+            else start + dt.timedelta(seconds=leg.duration_s)
+        )
+        fields.update(
+            title=f"{request.pickup.address} → {request.dropoff.address}"[:200],
+            address=request.pickup.address,
+            lat=a.lat,
+            lon=a.lon,
+            dropoff_address=request.dropoff.address,
+            dropoff_lat=b.lat,
+            dropoff_lon=b.lon,
+            starts_at=start,
+            ends_at=end,
+            vehicle_required=vehicle if request.kind == "ride" else "",
+            distance_m=leg.distance_m,
+            duration_s=leg.duration_s,
+        )
+        return (
+            fields,
+            PriceInput(start=start, distance_m=leg.distance_m, duration_s=leg.duration_s),
+            rules,
+        )
+    if isinstance(request, TaskRequest):
+        check_times(request.starts_at, request.ends_at, now=now, max_hours=12)
+        point = check_point(request.place.lat, request.place.lon)
+        if request.mode == TaskDetail.Mode.FIXED:
+            if request.fixed_price_minor is None:
+                raise errors.QuantityAbsurd(
+                    field="fixed_price_minor", minimum=1, maximum=10_000_000
+                )
+            check_range("fixed_price_minor", request.fixed_price_minor, 1, 10_000_000)
+            price_input = PriceInput(start=request.starts_at, fixed=request.fixed_price_minor)
+            hours = _hours(request.starts_at, request.ends_at)
+        elif request.mode == TaskDetail.Mode.HOURLY:
+            estimate = Decimal(str(request.estimated_hours or 0))
+            check_range("estimated_hours", estimate, Decimal("0.5"), Decimal(12))
+            hours = Fraction(estimate)
+            price_input = PriceInput(start=request.starts_at, hours=hours)
+        else:
+            raise errors.KindUnknown()
+        fields.update(
+            title=request.title.strip()[:200] or request.category,
+            address=request.place.address,
+            lat=point.lat,
+            lon=point.lon,
+            starts_at=request.starts_at,
+            ends_at=request.ends_at,
+            skills=sorted({s.strip().lower() for s in request.skills if s.strip()}),
+            duration_s=int(hours * 3600),
+        )
+        return fields, price_input, rules
+    raise errors.KindUnknown()
+
+
+def _create_detail(job: Job, request: BookingRequest) -> None:
+    if isinstance(request, ShiftRequest):
+        ShiftDetail.objects.create(
+            job=job,
+            site_name=request.site_name.strip()[:200],
+            break_minutes=request.break_minutes,
+            hourly_rate_minor=request.hourly_rate_minor,
+        )
+    elif isinstance(request, RideRequest):
+        RideDetail.objects.create(job=job, passengers=request.passengers)
+    elif isinstance(request, DeliveryRequest):
+        DeliveryDetail.objects.create(
+            job=job,
+            parcel_size=request.parcel_size,
+            weight_g=request.weight_g,
+            pickup_from=request.pickup_from,
+            pickup_until=request.pickup_until,
+            dropoff_from=request.dropoff_from,
+            dropoff_until=request.dropoff_until,
+            proof_kind=request.proof_kind,
+            proof_code=f"{secrets.randbelow(10**4):04d}" if request.proof_kind == "code" else "",
+        )
+    else:
+        TaskDetail.objects.create(
+            job=job,
+            category=request.category.strip()[:60],
+            mode=request.mode,
+            fixed_price_minor=request.fixed_price_minor,
+            estimated_hours=request.estimated_hours,
+        )
+
+
+def job_quote(
+    *, cooperative: Cooperative, request: BookingRequest, now: dt.datetime | None = None
+) -> Quote:
+    """The upfront price and its breakdown, before booking. Writes nothing."""
+    now = now or timezone.now()
+    job_terms = terms_in_force(
+        cooperative=cooperative, kind=request.kind, on=timezone.localdate(now)
+    )
+    fields, price_input, rules = _plan(cooperative, request, job_terms, now)
+    zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
+    if zone is not None:
+        price_input = PriceInput(**{**price_input.__dict__, "zone": zone.code})
+    return quote(
+        rules,
+        price_input,
+        commission_rate=_ratio(job_terms, "commission_rate"),
+        vat_rate=_ratio(job_terms, "vat_rate"),
+    )
+
+
+@transaction.atomic
+def job_book(
+    *,
+    cooperative: Cooperative,
+    client: User,
+    request: BookingRequest,
+    business: bool = False,
+    auto_dispatch: bool = False,
+    now: dt.datetime | None = None,
+) -> Job:
+    """Book a job: price it under the parameters in force today, freeze price and terms on it,
+    and open it to workers."""
+    require_authenticated(user=client)
+    now = now or timezone.now()
+    job_terms = terms_in_force(
+        cooperative=cooperative, kind=request.kind, on=timezone.localdate(now)
+    )
+    fields, price_input, rules = _plan(cooperative, request, job_terms, now)
+    zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
+    if zone is not None:
+        price_input = PriceInput(**{**price_input.__dict__, "zone": zone.code})
+    priced = quote(
+        rules,
+        price_input,
+        commission_rate=_ratio(job_terms, "commission_rate"),
+        vat_rate=_ratio(job_terms, "vat_rate"),
+    )
+    job = Job.objects.create(
+        cooperative=cooperative,
+        kind=request.kind,
+        client=client,
+        client_is_business=business,
+        zone=zone,
+        currency=cooperative.currency,
+        quote=priced.as_dict(),
+        terms=job_terms,
+        clock_code=f"{secrets.randbelow(10**6):06d}" if request.kind == "shift" else "",
+        auto_dispatch=auto_dispatch and request.kind != "shift",
+        status=lifecycle.OPEN,
+        **fields,
+    )
+    _create_detail(job, request)
+    audit_append(
+        cooperative=cooperative,
+        actor=client,
+        action="job.booked",
+        target=job,
+        data={
+            "kind": job.kind,
+            "total": priced.split.total,
+            "currency": job.currency,
+            "terms": {k: v["version"] for k, v in job_terms.items()},
+        },
+    )
+    _announce(job, "job.opened", {"status": job.status})
+    return job
+
+
+# --- Who is who on a job -----------------------------------------------------------------------
+
+
+def job_roles(*, job: Job, user: User | None) -> set[str]:
+    if user is None or not user.is_authenticated:
+        return set()
+    roles: set[str] = set()
+    if job.client_id == user.pk:
+        roles.add("client")
+    if Assignment.objects.filter(
+        job=job, worker_id=user.pk, status=AssignmentStatus.ACTIVE
+    ).exists():
+        roles.add("worker")
+    if RoleName.COORDINATOR in user_roles(user=user, cooperative=job.cooperative):
+        roles.add("coordinator")
+    return roles
+
+
+def _lock_job(cooperative: Cooperative, job_id: int) -> Job:
+    job = Job.objects.select_for_update().filter(cooperative=cooperative, pk=job_id).first()
+    if job is None:
+        raise errors.JobNotFound()
+    return job
+
+
+def _announce(job: Job, name: str, payload: dict[str, Any], extra: Iterable[str] = ()) -> None:
+    audiences = (f"job-{job.pk}", f"coop-{job.cooperative_id}-coordinator", *extra)
+    publish(Event(name, job.cooperative_id, {"job": job.pk, **payload}, tuple(audiences)))
+
+
+def _move(
+    job: Job,
+    transition: str,
+    *,
+    actor: User | None,
+    roles: set[str],
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Apply one lifecycle transition to a locked job: check, write, audit, announce."""
+    ok, reason = lifecycle.allowed(transition, state=job.status, kind=job.kind, roles=roles)
+    if not ok:
+        if reason == "role":
+            raise errors.NotYourJob()
+        raise errors.TransitionNotAllowed(
+            transition=str(lifecycle.TRANSITIONS[transition].label).lower()
+            if transition in lifecycle.TRANSITIONS
+            else transition,
+            state=str(lifecycle.STATE_LABELS.get(job.status, job.status)),
+        )
+    before = job.status
+    job.status = lifecycle.TRANSITIONS[transition].target
+    job.save(update_fields=["status", "updated_at"])
+    audit_append(
+        cooperative=job.cooperative,
+        actor=actor,
+        action=f"job.{transition}",
+        target=job,
+        data={"from": before, "to": job.status, **(data or {})},
+    )
+    _announce(job, f"job.{transition}", {"status": job.status, "from": before})
+
+
+@transaction.atomic
+def job_transition(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    transition: str,
+    actor: User | None,
+    system: bool = False,
+) -> Job:
+    """Apply a plain lifecycle transition (those without extra data, e.g. ``depart``)."""
+    job = _lock_job(cooperative, job_id)
+    roles = {"system"} if system else job_roles(job=job, user=actor)
+    _move(job, transition, actor=actor, roles=roles)
+    return job
+
+
+# --- Workers: profiles and availability --------------------------------------------------------
+
+
+@transaction.atomic
+def worker_profile_save(
+    *,
+    cooperative: Cooperative,
+    user: User,
+    skills: list[str],
+    vehicle: str,
+    capacity_kg: int = 10,
+    seats: int = 0,
+    zone_codes: list[str] | None = None,
+    active: bool = True,
+) -> WorkerProfile:
+    """Create or update the worker's own profile. Needs the worker role in the co-op."""
+    require_role(user=user, cooperative=cooperative, roles={RoleName.WORKER})
+    if vehicle not in Vehicle.values:
+        raise errors.VehicleMismatch()
+    check_range("capacity_kg", capacity_kg, 0, 2000)
+    check_range("seats", seats, 0, 8)
+    profile, created = WorkerProfile.objects.get_or_create(
+        cooperative=cooperative,
+        user=user,
+        defaults={"calendar_token": secrets.token_urlsafe(24)},
+    )
+    profile.skills = sorted({s.strip().lower() for s in skills if s.strip()})[:50]
+    profile.vehicle = vehicle
+    profile.capacity_kg = capacity_kg
+    profile.seats = seats
+    profile.active = active
+    profile.save()
+    if zone_codes is not None:
+        zones = list(Zone.objects.filter(cooperative=cooperative, code__in=zone_codes))
+        if len(zones) != len(set(zone_codes)):
+            raise errors.OutsideServiceArea()
+        profile.zones.set(zones)
+    audit_append(
+        cooperative=cooperative,
+        actor=user,
+        action="worker.profile_saved",
+        target=profile,
+        data={"skills": profile.skills, "vehicle": vehicle, "created": created},
+    )
+    return profile
+
+
+@transaction.atomic
+def worker_availability_set(
+    *,
+    cooperative: Cooperative,
+    user: User,
+    weekly: list[tuple[int, dt.time, dt.time]],
+    exceptions: list[tuple[dt.date, bool, dt.time | None, dt.time | None, str]] | None = None,
+) -> WorkerProfile:
+    """Replace the worker's weekly plan (and, if given, their date exceptions)."""
+    profile = _profile(cooperative, user)
+    for weekday, start, end in weekly:
+        check_range("weekday", weekday, 0, 6)
+        if start >= end:
+            raise errors.TimesInvalid(reason="a slot must end after it starts")
+    profile.weekly.all().delete()
+    WeeklySlot.objects.bulk_create(
+        WeeklySlot(profile=profile, weekday=d, start=s, end=e) for d, s, e in weekly
+    )
+    if exceptions is not None:
+        profile.exceptions.all().delete()
+        for day, available, ex_start, ex_end, note in exceptions:
+            if available and (ex_start is None or ex_end is None or ex_start >= ex_end):
+                raise errors.TimesInvalid(reason="give the hours you are available")
+            AvailabilityException.objects.create(
+                profile=profile,
+                date=day,
+                available=available,
+                start=ex_start,
+                end=ex_end,
+                note=note[:200],
+            )
+    audit_append(
+        cooperative=cooperative,
+        actor=user,
+        action="worker.availability_set",
+        target=profile,
+        data={"weekly": len(weekly), "exceptions": len(exceptions or [])},
+    )
+    return profile
+
+
+def _profile(cooperative: Cooperative, user: User) -> WorkerProfile:
+    require_authenticated(user=user)
+    profile = WorkerProfile.objects.filter(
+        cooperative=cooperative, user_id=user.pk, active=True
+    ).first()
+    if profile is None or RoleName.WORKER not in user_roles(user=user, cooperative=cooperative):
+        raise errors.NotAWorker()
+    return profile
+
+
+def _check_fit(job: Job, profile: WorkerProfile) -> None:
+    missing = set(job.skills) - set(profile.skills)
+    if missing:
+        raise errors.MissingSkills(skills=", ".join(sorted(missing)))
+    if job.vehicle_required and job.vehicle_required != profile.vehicle:
+        raise errors.VehicleMismatch()
+    if job.kind == "delivery":
+        weight_kg = DeliveryDetail.objects.get(job=job).weight_g / 1000
+        if weight_kg > profile.capacity_kg:
+            raise errors.VehicleMismatch()
+
+
+# --- Claiming, accepting, assigning -------------------------------------------------------------
+
+
+def _free_slot(job: Job) -> int | None:
+    taken = set(
+        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
+            "slot", flat=True
+        )
+    )
+    for slot in range(1, job.positions + 1):
+        if slot not in taken:
+            return slot
+    return None
+
+
+def _hold(
+    job: Job, worker_id: int, slot: int, *, manual: bool, existing: Assignment | None = None
+) -> Assignment:
+    now = timezone.now()
+    if existing is not None:
+        existing.status = AssignmentStatus.ACTIVE
+        existing.slot = slot
+        existing.assigned_at = now
+        existing.manual = manual
+        existing.save(update_fields=["status", "slot", "assigned_at", "manual"])
+        return existing
+    return Assignment.objects.create(
+        job=job,
+        worker_id=worker_id,
+        status=AssignmentStatus.ACTIVE,
+        slot=slot,
+        manual=manual,
+        assigned_at=now,
+    )
+
+
+@transaction.atomic
+def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignment:
+    """A worker takes a position. The first claim wins; on a full shift later claimants join the
+    waiting list, on a full ride, delivery or task they are told it is taken."""
+    profile = _profile(cooperative, worker)
+    job = _lock_job(cooperative, job_id)
+    if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
+        raise errors.TransitionNotAllowed(
+            transition="claim", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    _check_fit(job, profile)
+    if Assignment.objects.filter(
+        job=job,
+        worker_id=worker.pk,
+        status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+    ).exists():
+        raise errors.AlreadyOnJob()
+    slot = _free_slot(job)
+    if slot is None:
+        if job.kind != "shift":
+            raise errors.JobTaken()
+        assignment = Assignment.objects.create(
+            job=job, worker_id=worker.pk, status=AssignmentStatus.WAITLISTED
+        )
+        audit_append(
+            cooperative=cooperative,
+            actor=worker,
+            action="job.waitlisted",
+            target=assignment,
+            data={"job": job.pk},
+        )
+        return assignment
+    assignment = _hold(job, worker.pk, slot, manual=False)
+    Offer.objects.filter(job=job, status=OfferStatus.OFFERED).exclude(worker_id=worker.pk).update(
+        status=OfferStatus.WITHDRAWN
+    )
+    Offer.objects.filter(job=job, worker_id=worker.pk, status=OfferStatus.OFFERED).update(
+        status=OfferStatus.ACCEPTED, answered_at=timezone.now()
+    )
+    audit_append(
+        cooperative=cooperative,
+        actor=worker,
+        action="job.claimed",
+        target=assignment,
+        data={"job": job.pk, "slot": slot},
+    )
+    if _free_slot(job) is None:
+        _move(job, "fill", actor=worker, roles={"worker"})
+    else:
+        _announce(job, "job.claimed", {"status": job.status, "slot": slot})
+    return assignment
+
+
+def _promote_waitlist(job: Job, slot: int) -> Assignment | None:
+    nxt = (
+        Assignment.objects.select_for_update()
+        .filter(job=job, status=AssignmentStatus.WAITLISTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if nxt is None:
+        return None
+    _hold(job, nxt.worker_id, slot, manual=False, existing=nxt)
+    Notification.objects.create(
+        cooperative=job.cooperative,
+        user_id=nxt.worker_id,
+        kind="job.promoted",
+        text=f"{job.title}",
+        job=job,
+    )
+    return nxt
+
+
+def _free_position(
+    job: Job, assignment: Assignment, status: str, actor: User | None, roles: set[str]
+) -> Assignment | None:
+    slot = assignment.slot
+    assignment.status = status
+    assignment.slot = None
+    assignment.save(update_fields=["status", "slot"])
+    promoted = _promote_waitlist(job, slot) if slot is not None else None
+    if promoted is None and job.status == lifecycle.ASSIGNED:
+        _move(job, "reopen", actor=actor, roles=roles)
+    return promoted
+
+
+@transaction.atomic
+def job_release(*, cooperative: Cooperative, job_id: int, worker: User) -> Job:
+    """A worker gives a position (or waiting-list place) back before the job starts. This never
+    counts against them; the first worker on the waiting list takes the position."""
+    require_authenticated(user=worker)
+    job = _lock_job(cooperative, job_id)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(
+            job=job,
+            worker_id=worker.pk,
+            status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+        )
+        .first()
+    )
+    if assignment is None:
+        raise errors.NotYourJob()
+    if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
+        raise errors.TransitionNotAllowed(
+            transition="release", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    if assignment.status == AssignmentStatus.WAITLISTED:
+        assignment.status = AssignmentStatus.RELEASED
+        assignment.save(update_fields=["status"])
+        promoted = None
+    else:
+        promoted = _free_position(job, assignment, AssignmentStatus.RELEASED, worker, {"worker"})
+    audit_append(
+        cooperative=cooperative,
+        actor=worker,
+        action="job.released",
+        target=assignment,
+        data={"job": job.pk, "promoted": promoted.worker_id if promoted else None},
+    )
+    _announce(job, "job.released", {"status": job.status})
+    return job
+
+
+@transaction.atomic
+def job_assign(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker_id: int,
+    actor: User,
+    replace_worker_id: int | None = None,
+) -> Assignment:
+    """A coordinator assigns a worker by hand, replacing another if the job is full. Manual
+    assignments are marked (dispatch's fairness term leaves them out)."""
+    require_role(user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR})
+    job = _lock_job(cooperative, job_id)
+    if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
+        raise errors.TransitionNotAllowed(
+            transition="assign", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    profile = (
+        WorkerProfile.objects.filter(cooperative=cooperative, user_id=worker_id, active=True)
+        .select_related("user")
+        .first()
+    )
+    if profile is None:
+        raise errors.NotAWorker()
+    _check_fit(job, profile)
+    if replace_worker_id is not None:
+        old = (
+            Assignment.objects.select_for_update()
+            .filter(job=job, worker_id=replace_worker_id, status=AssignmentStatus.ACTIVE)
+            .first()
+        )
+        if old is None:
+            raise errors.NotYourJob()
+        slot = old.slot
+        old.status = AssignmentStatus.REMOVED
+        old.slot = None
+        old.save(update_fields=["status", "slot"])
+    else:
+        slot = _free_slot(job)
+        if slot is None:
+            raise errors.JobTaken()
+    existing = Assignment.objects.filter(
+        job=job,
+        worker_id=worker_id,
+        status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+    ).first()
+    if existing is not None and existing.status == AssignmentStatus.ACTIVE:
+        raise errors.AlreadyOnJob()
+    assert slot is not None
+    assignment = _hold(job, worker_id, slot, manual=True, existing=existing)
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="job.assigned",
+        target=assignment,
+        data={"job": job.pk, "worker": worker_id, "replaced": replace_worker_id},
+    )
+    if job.status == lifecycle.OPEN and _free_slot(job) is None:
+        _move(job, "fill", actor=actor, roles={"coordinator"})
+    else:
+        _announce(job, "job.assigned", {"status": job.status})
+    Notification.objects.create(
+        cooperative=cooperative, user_id=worker_id, kind="job.assigned", text=job.title, job=job
+    )
+    return assignment
+
+
+@transaction.atomic
+def offer_create(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker_id: int,
+    explanation: dict[str, Any],
+    now: dt.datetime | None = None,
+) -> Offer:
+    """Offer a job to one worker (called by dispatch). The worker sees pay, place and time."""
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    if job.status != lifecycle.OPEN:
+        raise errors.JobTaken()
+    timeout = int(parameter_in_force(cooperative=cooperative, key="offer_timeout_seconds").value)
+    offer = Offer.objects.create(
+        job=job,
+        worker_id=worker_id,
+        explanation=explanation,
+        expires_at=now + dt.timedelta(seconds=timeout),
+    )
+    audit_append(
+        cooperative=cooperative,
+        actor=None,
+        action="offer.created",
+        target=offer,
+        data={"job": job.pk, "worker": worker_id},
+    )
+    publish(
+        Event(
+            "offer.created",
+            cooperative.pk,
+            {"offer": offer.pk, "job": job.pk},
+            (f"user-{worker_id}",),
+        )
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_refuse(*, cooperative: Cooperative, offer_id: int, worker: User) -> Offer:
+    """A worker refuses an offer. Nothing is counted against them, ever."""
+    require_authenticated(user=worker)
+    offer = (
+        Offer.objects.select_for_update()
+        .filter(
+            pk=offer_id,
+            worker_id=worker.pk,
+            job__cooperative=cooperative,
+            status=OfferStatus.OFFERED,
+        )
+        .first()
+    )
+    if offer is None:
+        raise errors.OfferNotFound()
+    offer.status = OfferStatus.REFUSED
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "answered_at"])
+    audit_append(cooperative=cooperative, actor=worker, action="offer.refused", target=offer)
+    return offer
+
+
+@transaction.atomic
+def offer_accept(*, cooperative: Cooperative, offer_id: int, worker: User) -> Assignment:
+    offer = (
+        Offer.objects.select_for_update()
+        .filter(
+            pk=offer_id,
+            worker_id=worker.pk,
+            job__cooperative=cooperative,
+            status=OfferStatus.OFFERED,
+        )
+        .first()
+    )
+    if offer is None or offer.expires_at < timezone.now():
+        raise errors.OfferNotFound()
+    return job_claim(cooperative=cooperative, job_id=offer.job_id, worker=worker)
+
+
+# --- Doing the work ---------------------------------------------------------------------------
+
+
+def _my_assignment(job: Job, worker: User) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(job=job, worker_id=worker.pk, status=AssignmentStatus.ACTIVE)
+        .first()
+    )
+    if assignment is None:
+        raise errors.NotYourJob()
+    return assignment
+
+
+@transaction.atomic
+def job_clock_in(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker: User,
+    code: str = "",
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """A worker starts: on a shift with the shift's code and near its start time; on a ride,
+    delivery or task at pick-up or arrival."""
+    require_authenticated(user=worker)
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    assignment = _my_assignment(job, worker)
+    if assignment.clock_in_at is not None:
+        raise errors.TransitionNotAllowed(transition="clock in", state="started")
+    if job.kind == "shift":
+        if not code or not secrets.compare_digest(code.strip(), job.clock_code):
+            raise errors.ClockCodeInvalid()
+        tolerance = int(_term(job.terms, "clock_in_tolerance_minutes"))
+        if abs((now - job.starts_at).total_seconds()) > tolerance * 60:
+            raise errors.ClockTimeInvalid(minutes=tolerance)
+    if job.status in (lifecycle.ASSIGNED, lifecycle.EN_ROUTE):
+        job.started_at = now
+        job.save(update_fields=["started_at"])
+        _move(job, "start", actor=worker, roles={"worker"})
+    elif job.status != lifecycle.STARTED:
+        raise errors.TransitionNotAllowed(
+            transition="start", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    assignment.clock_in_at = now
+    assignment.save(update_fields=["clock_in_at"])
+    audit_append(
+        cooperative=cooperative,
+        actor=worker,
+        action="job.clocked_in",
+        target=assignment,
+        data={"at": now.isoformat()},
+    )
+    return assignment
+
+
+def _engaged_seconds(job: Job, assignment: Assignment, end: dt.datetime) -> tuple[int, int]:
+    """(engaged, waiting) seconds. Shifts: clock-in to clock-out less the break. Rides and
+    deliveries: from acceptance to drop-off, so travel to pick-up and waiting are paid. Tasks:
+    from start to finish."""
+    if job.kind == "shift":
+        start = assignment.clock_in_at or end
+        brk = ShiftDetail.objects.get(job=job).break_minutes * 60
+        return max(int((end - start).total_seconds()) - brk, 0), 0
+    if job.kind in lifecycle.MOBILE_KINDS:
+        start = assignment.assigned_at or end
+        # Waiting: the worker was at pick-up from the booked time until the job started.
+        waiting = 0
+        if assignment.clock_in_at is not None:
+            waiting = max(
+                int((assignment.clock_in_at - max(start, job.starts_at)).total_seconds()), 0
+            )
+        return max(int((end - start).total_seconds()), 0), waiting
+    start = assignment.clock_in_at or end
+    return max(int((end - start).total_seconds()), 0), 0
+
+
+@transaction.atomic
+def job_clock_out(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker: User,
+    now: dt.datetime | None = None,
+    proof_code: str = "",
+    proof_text: str = "",
+    proof_file: Any = None,
+) -> Assignment:
+    """A worker finishes. A delivery needs its proof; when every worker is done the job is
+    completed and waits for the client's approval (or the automatic one)."""
+    require_authenticated(user=worker)
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    assignment = _my_assignment(job, worker)
+    if assignment.clock_in_at is None or assignment.clock_out_at is not None:
+        raise errors.TransitionNotAllowed(
+            transition="finish", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    if job.kind == "delivery":
+        _record_proof(job, now, proof_code, proof_text, proof_file)
+    _finish(job, assignment, now)
+    audit_append(
+        cooperative=cooperative,
+        actor=worker,
+        action="job.clocked_out",
+        target=assignment,
+        data={"at": now.isoformat(), "engaged_seconds": assignment.engaged_seconds},
+    )
+    _complete_if_done(job, worker, {"worker"}, now)
+    return assignment
+
+
+def _record_proof(job: Job, now: dt.datetime, code: str, text: str, file: Any) -> None:
+    detail = DeliveryDetail.objects.select_for_update().get(job=job)
+    if detail.proof_kind == "code":
+        if not code or not secrets.compare_digest(code.strip(), detail.proof_code):
+            raise errors.ProofMissing(kind=str(detail.get_proof_kind_display()))
+    elif detail.proof_kind == "signature":
+        if not text.strip():
+            raise errors.ProofMissing(kind=str(detail.get_proof_kind_display()))
+        detail.proof_text = text[:200_000]
+    elif detail.proof_kind == "photo":
+        if not file:
+            raise errors.ProofMissing(kind=str(detail.get_proof_kind_display()))
+        detail.proof_file = file
+    detail.delivered_at = now
+    detail.save()
+
+
+def _finish(job: Job, assignment: Assignment, now: dt.datetime) -> None:
+    assignment.clock_out_at = now
+    assignment.engaged_seconds, assignment.waiting_seconds = _engaged_seconds(job, assignment, now)
+    assignment.save(
+        update_fields=["clock_out_at", "engaged_seconds", "waiting_seconds", "sent_home_early"]
+    )
+
+
+def _complete_if_done(job: Job, actor: User | None, roles: set[str], now: dt.datetime) -> None:
+    if not Assignment.objects.filter(
+        job=job, status=AssignmentStatus.ACTIVE, clock_out_at__isnull=True
+    ).exists():
+        job.completed_at = now
+        job.save(update_fields=["completed_at"])
+        _move(job, "complete", actor=actor, roles=roles)
+
+
+@transaction.atomic
+def job_send_home(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker_id: int,
+    actor: User,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """The client (or a coordinator) sends a worker home early. The worker is clocked out now and
+    is paid at least the minimum hours in force when the shift was booked."""
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    roles = job_roles(job=job, user=actor)
+    if not roles & {"client", "coordinator"}:
+        raise errors.NotYourJob()
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(job=job, worker_id=worker_id, status=AssignmentStatus.ACTIVE)
+        .first()
+    )
+    if assignment is None or assignment.clock_in_at is None or assignment.clock_out_at:
+        raise errors.TransitionNotAllowed(
+            transition="send home", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    assignment.sent_home_early = True
+    _finish(job, assignment, now)
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="job.sent_home_early",
+        target=assignment,
+        data={"at": now.isoformat()},
+    )
+    _complete_if_done(job, actor, roles, now)
+    return assignment
+
+
+# --- Approval and settlement --------------------------------------------------------------------
+
+
+def _worker_lines(job: Job, assignments: list[Assignment]) -> list[dict[str, Any]]:
+    """Each worker's net price under the job's frozen terms, from the approved timesheet."""
+    commission = _ratio(job.terms, "commission_rate")
+    vat_rate = _ratio(job.terms, "vat_rate")
+    floor = int(_term(job.terms, "pay_floor_hourly"))
+    rules = _rules(job.terms, job.kind, job.currency)
+    booked = job.quote["split"]
+    lines = []
+    n = len(assignments)
+    for i, a in enumerate(assignments):
+        if job.kind == "shift" or (
+            job.kind == "task" and hasattr(job, "task") and job.task.mode == "hourly"
+        ):
+            worked = Fraction(a.engaged_seconds, 3600)
+            minimum = Fraction(int(_term(job.terms, "minimum_paid_hours")))
+            hours = max(worked, minimum) if a.sent_home_early else worked
+            if job.kind == "shift":
+                rules = PriceRules.from_dict(
+                    {**rules.as_dict(), "per_hour": job.shift.hourly_rate_minor, "minimum": 0}
+                )
+            priced = quote(
+                rules,
+                PriceInput(
+                    start=job.starts_at, hours=hours, zone=job.zone.code if job.zone else ""
+                ),
+                commission_rate=commission,
+                vat_rate=vat_rate,
+            )
+            split = priced.split
+            paid_hours = hours
+        else:
+            # Upfront price: the booked net, shared between workers without losing a cent.
+            net = Money(booked["net"], job.currency).allocate([1] * n)[i].minor
+            split = split_price(net, commission_rate=commission, vat_rate=vat_rate)
+            paid_hours = Fraction(a.engaged_seconds, 3600)
+        topup = pay_floor_topup(
+            worker_part=split.worker, engaged_seconds=a.engaged_seconds, floor_per_hour=floor
+        )
+        lines.append({"assignment": a, "split": split, "topup": topup, "hours": paid_hours})
+    return lines
+
+
+def _receipt(job: Job, lines: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    total = {
+        k: sum(getattr(line["split"], k) for line in lines)
+        for k in ("net", "worker", "coop", "vat", "total")
+    }
+    return {
+        "kind": kind,
+        "currency": job.currency,
+        "booked": job.quote,
+        "net": total["net"],
+        "worker": total["worker"],
+        "coop": total["coop"],
+        "vat": total["vat"],
+        "total": total["total"],
+        "topup": sum(line["topup"] for line in lines),
+        "workers": [
+            {
+                "worker": line["assignment"].worker_id,
+                "name": line["assignment"].worker.get_full_name()
+                or line["assignment"].worker.get_username(),
+                "hours": f"{float(line['hours']):.2f}",
+                "engaged_seconds": line["assignment"].engaged_seconds,
+                "sent_home_early": line["assignment"].sent_home_early,
+                "net": line["split"].net,
+                "pay": line["split"].worker,
+                "topup": line["topup"],
+            }
+            for line in lines
+        ],
+        "terms": {
+            k: {
+                "value": v["value"],
+                "version": v["version"],
+                "source": v["source"],
+                "ref": v["ref"],
+            }
+            for k, v in job.terms.items()
+            if k
+            in (
+                "commission_rate",
+                "vat_rate",
+                "pay_floor_hourly",
+                "minimum_paid_hours",
+                "cancellation_fee",
+                f"pricing_{job.kind}",
+            )
+        },
+    }
+
+
+def _post_settlement(job: Job, lines: list[dict[str, Any]], actor: User | None, kind: str) -> None:
+    cur = job.currency
+    legs: list[LegSpec] = []
+    client = f"user:{job.client_id}"
+    for line in lines:
+        split = line["split"]
+        worker = f"user:{line['assignment'].worker_id}"
+        legs += [
+            debit("client_receivable", Money(split.total, cur), client),
+            credit("worker_payable", Money(split.worker, cur), worker),
+            credit("revenue_fees", Money(split.coop, cur)),
+            credit("tax_vat_payable", Money(split.vat, cur)),
+        ]
+        if line["topup"]:
+            legs += [
+                debit("solidarity_fund", Money(line["topup"], cur)),
+                credit("worker_payable", Money(line["topup"], cur), worker),
+            ]
+    receipt = _receipt(job, lines, kind)
+    txn = transaction_post(
+        cooperative=job.cooperative,
+        kind=f"job_{kind}",
+        legs=legs,
+        actor=actor,
+        memo=f"{job.reference} {job.title}"[:300],
+        reference=job.reference,
+    )
+    for line in lines:
+        a = line["assignment"]
+        a.pay_minor = line["split"].worker
+        a.topup_minor = line["topup"]
+        a.save(update_fields=["pay_minor", "topup_minor"])
+    job.settlement = txn
+    job.receipt = receipt
+    job.save(update_fields=["settlement", "receipt"])
+
+
+def _settle(job: Job, actor: User | None) -> None:
+    assignments = list(
+        Assignment.objects.select_related("worker")
+        .filter(job=job, status=AssignmentStatus.ACTIVE)
+        .order_by("slot")
+    )
+    lines = _worker_lines(job, assignments)
+    _post_settlement(job, lines, actor, "settlement")
+    _move(
+        job,
+        "settle",
+        actor=actor,
+        roles={"system"},
+        data={
+            "transaction": job.settlement_id,
+            "total": job.receipt["total"] if job.receipt else 0,
+        },
+    )
+    for a in assignments:
+        _notify(job, a.worker_id, "job.settled", job.title)
+
+
+@transaction.atomic
+def job_approve(
+    *, cooperative: Cooperative, job_id: int, actor: User | None, system: bool = False
+) -> Job:
+    """The client approves the work (or the timesheet is approved automatically after the
+    deadline); the job is then settled in one balanced ledger transaction."""
+    job = _lock_job(cooperative, job_id)
+    roles = {"system"} if system else job_roles(job=job, user=actor)
+    _move(job, "approve", actor=actor, roles=roles)
+    _settle(job, actor)
+    return job
+
+
+@transaction.atomic
+def job_cancel(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    actor: User | None,
+    reason: str = "",
+    system: bool = False,
+    now: dt.datetime | None = None,
+) -> Job:
+    """Cancel a job. A shift cancelled less than the late-cancellation delay before it starts pays
+    every assigned worker the minimum hours; a ride, delivery or task cancelled after a worker was
+    assigned pays that worker the cancellation fee. Both are billed to the client."""
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    roles = {"system"} if system else job_roles(job=job, user=actor)
+    holders = list(
+        Assignment.objects.select_related("worker")
+        .filter(job=job, status=AssignmentStatus.ACTIVE)
+        .order_by("slot")
+    )
+    if not lifecycle.allowed("cancel", state=job.status, kind=job.kind, roles=roles)[0]:
+        _move(job, "cancel", actor=actor, roles=roles)  # raises the right error
+    late_hours = int(_term(job.terms, "late_cancellation_hours"))
+    lines: list[dict[str, Any]] = []
+    if holders and not system:
+        commission = _ratio(job.terms, "commission_rate")
+        vat_rate = _ratio(job.terms, "vat_rate")
+        if job.kind == "shift" and job.starts_at - now < dt.timedelta(hours=late_hours):
+            hours = Fraction(int(_term(job.terms, "minimum_paid_hours")))
+            rate = job.shift.hourly_rate_minor
+            for a in holders:
+                net = round(hours * rate)
+                lines.append(
+                    {
+                        "assignment": a,
+                        "hours": hours,
+                        "topup": 0,
+                        "split": split_price(net, commission_rate=commission, vat_rate=vat_rate),
+                    }
+                )
+        elif job.kind != "shift":
+            fee = int(_term(job.terms, "cancellation_fee"))
+            for a in holders:
+                # The whole fee goes to the worker: no commission on a cancellation.
+                lines.append(
+                    {
+                        "assignment": a,
+                        "hours": Fraction(0),
+                        "topup": 0,
+                        "split": split_price(fee, commission_rate=Fraction(0), vat_rate=vat_rate),
+                    }
+                )
+    job.cancelled_by = "system" if system else ("client" if "client" in roles else "coordinator")
+    job.cancellation_fee_minor = sum(line["split"].net for line in lines)
+    job.save(update_fields=["cancelled_by", "cancellation_fee_minor"])
+    if lines:
+        _post_settlement(job, lines, actor, "cancellation")
+    Assignment.objects.filter(
+        job=job, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED]
+    ).update(status=AssignmentStatus.CANCELLED, slot=None)
+    Offer.objects.filter(job=job, status=OfferStatus.OFFERED).update(status=OfferStatus.WITHDRAWN)
+    _move(
+        job,
+        "cancel",
+        actor=actor,
+        roles=roles,
+        data={"reason": reason[:300], "fee": job.cancellation_fee_minor},
+    )
+    for a in holders:
+        _notify(job, a.worker_id, "job.cancelled", job.title)
+    return job
+
+
+# --- Live position ------------------------------------------------------------------------------
+
+
+def worker_position_update(
+    *,
+    cooperative: Cooperative,
+    worker: User,
+    lat: float,
+    lon: float,
+    now: dt.datetime | None = None,
+) -> WorkerProfile:
+    """Record where a worker is and tell the clients of their active jobs, with an ETA. Limited to
+    one update every few seconds per worker."""
+    profile = _profile(cooperative, worker)
+    point = check_point(lat, lon)
+    now = now or timezone.now()
+    if not cache.add(f"pos:{cooperative.pk}:{worker.pk}", 1, timeout=POSITION_MIN_INTERVAL_S):
+        raise errors.PositionTooFrequent(seconds=POSITION_MIN_INTERVAL_S)
+    WorkerProfile.objects.filter(pk=profile.pk).update(
+        last_lat=point.lat, last_lon=point.lon, last_seen_at=now
+    )
+    speeds = parameter_in_force(cooperative=cooperative, key="vehicle_speeds_kmh").value
+    active = Job.objects.filter(
+        cooperative=cooperative,
+        assignments__worker_id=worker.pk,
+        assignments__status=AssignmentStatus.ACTIVE,
+        status__in=[lifecycle.ASSIGNED, lifecycle.EN_ROUTE, lifecycle.STARTED],
+    ).distinct()
+    for job in active:
+        if job.status == lifecycle.STARTED and job.dropoff_lat is not None:
+            target = Point(job.dropoff_lat, float(job.dropoff_lon or 0))
+        else:
+            target = Point(job.lat, job.lon)
+        leg = route(point, target, vehicle=profile.vehicle, speeds=speeds)
+        publish(
+            Event(
+                "job.position",
+                cooperative.pk,
+                {
+                    "job": job.pk,
+                    "lat": point.lat,
+                    "lon": point.lon,
+                    "eta_s": leg.duration_s,
+                    "distance_m": leg.distance_m,
+                },
+                (f"job-{job.pk}",),
+            )
+        )
+    return profile
+
+
+# --- Ratings, messages, notifications -----------------------------------------------------------
+
+
+@transaction.atomic
+def rating_submit(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    rater: User,
+    ratee_id: int,
+    score: int,
+    comment: str = "",
+) -> Rating:
+    """Rate the other side of a finished job, once. Ratings are double-blind, and they never rank
+    workers for dispatch."""
+    require_authenticated(user=rater)
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise errors.ScoreInvalid()
+    job = _lock_job(cooperative, job_id)
+    if job.status not in (
+        lifecycle.COMPLETED,
+        lifecycle.APPROVED,
+        lifecycle.SETTLED,
+        lifecycle.DISPUTED,
+    ):
+        raise errors.RatingNotAllowed()
+    workers = set(
+        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
+            "worker_id", flat=True
+        )
+    )
+    allowed_pairs = {(job.client_id, w) for w in workers} | {(w, job.client_id) for w in workers}
+    if (rater.pk, ratee_id) not in allowed_pairs:
+        raise errors.RatingNotAllowed()
+    if Rating.objects.filter(job=job, rater_id=rater.pk, ratee_id=ratee_id).exists():
+        raise errors.RatingTwice()
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                job=job,
+                rater_id=rater.pk,
+                ratee_id=ratee_id,
+                score=score,
+                comment=comment.strip()[:2000],
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise errors.RatingTwice() from None
+    audit_append(
+        cooperative=cooperative,
+        actor=rater,
+        action="rating.submitted",
+        target=rating,
+        data={"job": job.pk, "ratee": ratee_id},
+    )
+    return rating
+
+
+def _notify(job: Job, user_id: int, kind: str, text: str) -> None:
+    Notification.objects.create(
+        cooperative=job.cooperative, user_id=user_id, kind=kind, text=text[:300], job=job
+    )
+    publish(
+        Event(kind, job.cooperative_id, {"job": job.pk, "text": text[:300]}, (f"user-{user_id}",))
+    )
+
+
+@transaction.atomic
+def message_post(*, cooperative: Cooperative, job_id: int, sender: User, body: str) -> Message:
+    """Post a message on a job; the other parties get an in-app notification."""
+    require_authenticated(user=sender)
+    text = body.strip()
+    if not text or len(text) > 4000:
+        raise errors.MessageEmpty()
+    job = Job.objects.filter(cooperative=cooperative, pk=job_id).first()
+    if job is None:
+        raise errors.JobNotFound()
+    roles = job_roles(job=job, user=sender)
+    if not roles:
+        raise errors.NotYourJob()
+    message = Message.objects.create(job=job, sender=sender, body=text)
+    parties = {job.client_id} | set(
+        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
+            "worker_id", flat=True
+        )
+    )
+    for user_id in parties - {sender.pk}:
+        _notify(job, user_id, "job.message", text[:120])
+    audit_append(
+        cooperative=cooperative,
+        actor=sender,
+        action="job.message",
+        target=message,
+        data={"job": job.pk},
+    )
+    _announce(job, "job.message", {"message": message.pk})
+    return message
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+# --- Incidents and disputes ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    actor: User,
+    kind: str,
+    summary: str,
+    statement: str,
+    evidence: Any = None,
+) -> Case:
+    """Report an incident, or dispute a finished job (which then waits for a decision)."""
+    job = _lock_job(cooperative, job_id)
+    roles = job_roles(job=job, user=actor)
+    if not roles:
+        raise errors.NotYourJob()
+    if kind not in Case.CaseKind.values:
+        raise errors.KindUnknown()
+    if not summary.strip() or not statement.strip():
+        raise errors.MessageEmpty()
+    case = Case.objects.create(job=job, kind=kind, opened_by=actor, summary=summary.strip()[:300])
+    Statement.objects.create(
+        case=case, author=actor, side=_side(roles), text=statement.strip(), evidence=evidence or ""
+    )
+    if kind == Case.CaseKind.DISPUTE:
+        _move(job, "dispute", actor=actor, roles=roles, data={"case": case.pk})
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="case.opened",
+        target=case,
+        data={"job": job.pk, "kind": kind},
+    )
+    return case
+
+
+def _side(roles: set[str]) -> str:
+    for side in ("client", "worker", "coordinator"):
+        if side in roles:
+            return side
+    return "other"
+
+
+@transaction.atomic
+def case_statement_add(
+    *, cooperative: Cooperative, case_id: int, actor: User, text: str, evidence: Any = None
+) -> Statement:
+    case = (
+        Case.objects.select_for_update()
+        .filter(pk=case_id, job__cooperative=cooperative)
+        .select_related("job")
+        .first()
+    )
+    if case is None:
+        raise errors.CaseNotFound()
+    if case.status != Case.Status.OPEN:
+        raise errors.CaseClosed()
+    roles = job_roles(job=case.job, user=actor)
+    if not roles:
+        raise errors.NotYourJob()
+    if not text.strip():
+        raise errors.MessageEmpty()
+    statement = Statement.objects.create(
+        case=case, author=actor, side=_side(roles), text=text.strip(), evidence=evidence or ""
+    )
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="case.statement",
+        target=statement,
+        data={"case": case.pk},
+    )
+    return statement
+
+
+@transaction.atomic
+def case_decide(
+    *, cooperative: Cooperative, case_id: int, actor: User, outcome: str, decision: str
+) -> Case:
+    """A coordinator decides a case, giving reasons. A decided dispute returns the job to
+    approved, and it is settled."""
+    require_role(user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR})
+    case = Case.objects.select_for_update().filter(pk=case_id, job__cooperative=cooperative).first()
+    if case is None:
+        raise errors.CaseNotFound()
+    if case.status != Case.Status.OPEN:
+        raise errors.CaseClosed()
+    if not decision.strip():
+        raise errors.MessageEmpty()
+    if outcome not in Case.Outcome.values:
+        raise errors.KindUnknown()
+    case.status = Case.Status.DECIDED
+    case.outcome = outcome
+    case.decision = decision.strip()
+    case.decided_by = actor
+    case.decided_at = timezone.now()
+    case.save()
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="case.decided",
+        target=case,
+        data={"outcome": outcome, "decision": case.decision},
+    )
+    job = _lock_job(cooperative, case.job_id)
+    if case.kind == Case.CaseKind.DISPUTE and job.status == lifecycle.DISPUTED:
+        _move(job, "resolve", actor=actor, roles={"coordinator"}, data={"case": case.pk})
+        if job.settlement_id is None:
+            _settle(job, actor)
+        else:
+            _move(job, "settle", actor=actor, roles={"system"})
+    return case
+
+
+# --- Timed transitions --------------------------------------------------------------------------
+
+
+def run_due_transitions(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Expire offers, auto-approve timesheets past their deadline and cancel open jobs long past
+    their start. Each item runs in its own transaction; safe to run from several workers."""
+    now = now or timezone.now()
+    counts = {"offers_expired": 0, "auto_approved": 0, "expired_jobs": 0}
+    with transaction.atomic():
+        counts["offers_expired"] = Offer.objects.filter(
+            status=OfferStatus.OFFERED, expires_at__lt=now
+        ).update(status=OfferStatus.EXPIRED, answered_at=now)
+    for job in Job.objects.filter(status=lifecycle.COMPLETED).select_related("cooperative"):
+        hours = int(_term(job.terms, "timesheet_auto_approve_hours"))
+        if job.completed_at and job.completed_at + dt.timedelta(hours=hours) <= now:
+            try:
+                job_approve(cooperative=job.cooperative, job_id=job.pk, actor=None, system=True)
+                counts["auto_approved"] += 1
+            except errors.TransitionNotAllowed:
+                pass  # someone approved it meanwhile
+    stale = Job.objects.filter(
+        status=lifecycle.OPEN, starts_at__lt=now - dt.timedelta(hours=1), assignments__isnull=True
+    ).select_related("cooperative")
+    for job in stale:
+        try:
+            job_cancel(
+                cooperative=job.cooperative,
+                job_id=job.pk,
+                actor=None,
+                system=True,
+                reason="nobody took it in time",
+                now=now,
+            )
+            counts["expired_jobs"] += 1
+        except errors.TransitionNotAllowed:
+            pass
+    return counts
+
+
+# --- Invoices -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_issue(
+    *,
+    cooperative: Cooperative,
+    client_id: int,
+    period_start: dt.date,
+    period_end: dt.date,
+    actor: User | None,
+) -> Invoice:
+    """Issue a business client's invoice for a period: every settled or late-cancelled job."""
+    if actor is not None:
+        require_role(
+            user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR, RoleName.BOARD}
+        )
+    if period_end < period_start:
+        raise errors.TimesInvalid(reason="the period ends before it starts")
+    if Invoice.objects.filter(
+        cooperative=cooperative,
+        client_id=client_id,
+        period_start=period_start,
+        period_end=period_end,
+    ).exists():
+        raise errors.InvoiceExists()
+    jobs = list(
+        Job.objects.filter(
+            cooperative=cooperative,
+            client_id=client_id,
+            receipt__isnull=False,
+            starts_at__date__gte=period_start,
+            starts_at__date__lte=period_end,
+        )
+        .filter(Q(status=lifecycle.SETTLED) | Q(status=lifecycle.CANCELLED))
+        .order_by("starts_at", "id")
+    )
+    if not jobs:
+        raise errors.NothingToInvoice()
+    advisory_xact_lock(f"invoice-number:{cooperative.pk}")
+    number = (
+        Invoice.objects.filter(cooperative=cooperative).aggregate(n=Max("number"))["n"] or 0
+    ) + 1
+    lines = [
+        {
+            "job": j.pk,
+            "reference": j.reference,
+            "title": j.title,
+            "kind": j.kind,
+            "date": j.starts_at.date().isoformat(),
+            "net": j.receipt["net"],
+            "vat": j.receipt["vat"],
+            "total": j.receipt["total"],
+            "status": j.status,
+        }
+        for j in jobs
+        if j.receipt
+    ]
+    invoice = Invoice.objects.create(
+        cooperative=cooperative,
+        client_id=client_id,
+        number=number,
+        period_start=period_start,
+        period_end=period_end,
+        currency=cooperative.currency,
+        net_minor=sum(line["net"] for line in lines),
+        vat_minor=sum(line["vat"] for line in lines),
+        total_minor=sum(line["total"] for line in lines),
+        lines=lines,
+    )
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="invoice.issued",
+        target=invoice,
+        data={"number": number, "client": client_id, "total": invoice.total_minor},
+    )
+    return invoice
