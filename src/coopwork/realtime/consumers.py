@@ -8,7 +8,10 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from coopwork.core.errors import CoopError
 from coopwork.core.models import Role
+from coopwork.marketplace.models import Job
+from coopwork.marketplace.selectors import job_get
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -36,6 +39,39 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def coop_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["name"], "payload": message["payload"]})
+
+
+class JobConsumer(AsyncJsonWebsocketConsumer):
+    """Live updates of one job (status, worker position, ETA, messages) for the people who may
+    see it: its client, its workers and the co-op's coordinators."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        job_id = self.scope["url_route"]["kwargs"]["job_id"]
+        if user is None or not user.is_authenticated or not await self._may_see(user, job_id):
+            await self.close(code=4403)
+            return
+        self.group = f"job-{job_id}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    @database_sync_to_async
+    def _may_see(self, user: Any, job_id: int) -> bool:
+        job = Job.objects.select_related("cooperative").filter(pk=job_id).first()
+        if job is None:
+            return False
+        try:
+            job_get(cooperative=job.cooperative, job_id=job_id, user=user)
+        except CoopError:
+            return False
+        return True
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def coop_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["name"], "payload": message["payload"]})

@@ -1,5 +1,8 @@
 from django.urls import path
 
-from .consumers import EventsConsumer
+from .consumers import EventsConsumer, JobConsumer
 
-websocket_urlpatterns = [path("ws/events/", EventsConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/events/", EventsConsumer.as_asgi()),
+    path("ws/jobs/<int:job_id>/", JobConsumer.as_asgi()),
+]

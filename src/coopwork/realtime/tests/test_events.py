@@ -78,3 +78,56 @@ def test_anonymous_socket_is_refused():
     connected, code = async_to_sync(scenario)()
     assert not connected
     assert code == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+def _job_socket(user, job_id):
+    from coopwork.realtime.consumers import JobConsumer
+
+    communicator = WebsocketCommunicator(JobConsumer.as_asgi(), f"/ws/jobs/{job_id}/")
+    communicator.scope["user"] = user
+    communicator.scope["url_route"] = {"kwargs": {"job_id": job_id}}
+    return communicator
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_socket_follows_the_job_and_refuses_strangers():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coopwork.core.services import role_grant
+    from coopwork.marketplace.booking import Place, RideRequest
+    from coopwork.marketplace.services import job_book, job_claim, worker_profile_save
+
+    coop = testing.make_coop("rtjob")
+    client = testing.make_user("rt-client")
+    driver = testing.make_user("rt-driver")
+    stranger = testing.make_user("rt-stranger")
+    role_grant(cooperative=coop, user=driver, role="worker", actor=None)
+    worker_profile_save(cooperative=coop, user=driver, skills=[], vehicle="car")
+    job = job_book(
+        cooperative=coop,
+        client=client,
+        request=RideRequest(
+            pickup=Place("A", 48.85, 2.35),
+            dropoff=Place("B", 48.86, 2.33),
+            starts_at=timezone.now() + dt.timedelta(minutes=5),
+        ),
+    )
+
+    async def scenario():
+        ws = _job_socket(client, job.pk)
+        assert (await ws.connect())[0]
+        await sync_to_async(job_claim)(cooperative=coop, job_id=job.pk, worker=driver)
+        message = await ws.receive_json_from(timeout=2)
+        await ws.disconnect()
+        refused = _job_socket(stranger, job.pk)
+        connected, code = await refused.connect()
+        return message, connected, code
+
+    message, stranger_connected, code = async_to_sync(scenario)()
+    assert message["event"] == "job.fill"
+    assert message["payload"]["status"] == "assigned"
+    assert not stranger_connected
+    assert code == 4403
