@@ -35,6 +35,13 @@ class AlreadyMember(Conflict):
     default_message = _("You are already a member of this cooperative.")
 
 
+class FormerMember(Conflict):
+    code = "former_member"
+    default_message = _(
+        "You were a member of this cooperative before; the register cannot admit you again."
+    )
+
+
 class ApplicationPending(Conflict):
     code = "application_pending"
     default_message = _("You already have an application waiting for a decision.")

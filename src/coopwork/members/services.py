@@ -104,10 +104,13 @@ def application_submit(
     if not college.open_to_applications:
         raise errors.CollegeClosed()
     _check_holding_bounds(college=college, total=shares)
-    if Member.objects.filter(
-        cooperative=cooperative, user=user, status=MemberStatus.ACTIVE
-    ).exists():
-        raise errors.AlreadyMember()
+    former = Member.objects.filter(cooperative=cooperative, user=user).first()
+    if former is not None:
+        # One register entry per person and co-op: a former member's application could never
+        # be admitted, so it is refused here rather than left pending.
+        if former.status == MemberStatus.ACTIVE:
+            raise errors.AlreadyMember()
+        raise errors.FormerMember()
     if Application.objects.filter(
         cooperative=cooperative, user=user, status=ApplicationStatus.PENDING
     ).exists():
@@ -731,6 +734,10 @@ def college_weights_set(
         raise errors.WeightsInvalid()
     try:
         values = {code: Decimal(str(w)) for code, w in weights.items()}
+        # Weights are stored with two decimals: refuse NaN and anything the column would round,
+        # so the stored weights add up to exactly 100 as checked here.
+        if any(not v.is_finite() or v != v.quantize(Decimal("0.01")) for v in values.values()):
+            raise errors.WeightsInvalid()
     except (ArithmeticError, ValueError):
         raise errors.WeightsInvalid() from None
     if any(not (Decimal(10) <= v <= Decimal(50)) for v in values.values()):
