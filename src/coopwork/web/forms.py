@@ -92,7 +92,7 @@ class JoinForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Optional. The board reads it before deciding."),
+        help_text=_("The board reads it before deciding."),
     )
 
 

@@ -8,6 +8,7 @@ membership), so a view never decides permissions by itself. Nothing here writes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,8 @@ def join_quote(*, cooperative: Cooperative, college_code: str, shares: str) -> Q
     if college is None:
         return Quote(None, None, None, None)
     nominal = Money(college.share_class.nominal_minor, cooperative.currency)
+    if not shares.strip():
+        return Quote(college, None, nominal, None)
     try:
         quantity = int(shares)
     except (TypeError, ValueError):
@@ -214,6 +217,7 @@ class TrialBalanceLine:
 class ParameterLine:
     item: ParameterInForce
     display: str
+    structured: bool = False  # a JSON rule set, shown folded
 
 
 @dataclass(frozen=True)
@@ -252,8 +256,15 @@ def format_parameter(item: ParameterInForce, currency: str) -> str:
     if spec.kind == "money_minor":
         return Money(int(value), currency).localized(get_language() or "en")
     if spec.kind == "int" and spec.unit:
-        units = {"days": _("days"), "hours": _("hours")}
+        units = {
+            "days": _("days"),
+            "hours": _("hours"),
+            "minutes": _("minutes"),
+            "seconds": _("seconds"),
+        }
         return f"{value} {units.get(spec.unit, spec.unit)}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
     if spec.kind == "choice":
         names = {"board": _("the board"), "assembly": _("the general assembly")}
         return str(names.get(value, value))
@@ -300,7 +311,7 @@ def board_page(*, cooperative: Cooperative, user: AnyUser) -> BoardPage:
         trial_lines=lines,
         totals=[(Money(d, c), Money(cr, c)) for c, (d, cr) in sorted(tb.totals.items())],
         parameters=[
-            ParameterLine(p, format_parameter(p, cur))
+            ParameterLine(p, format_parameter(p, cur), isinstance(p.value, dict | list))
             for p in parameters_in_force(cooperative=cooperative)
         ],
         recent=[a for a in reversed(all_apps) if a.status != ApplicationStatus.PENDING][:8],
