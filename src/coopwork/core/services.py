@@ -220,7 +220,9 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
 
 
 @transaction.atomic
-def user_signup(*, username: str, email: str, password: str) -> User:
+def user_signup(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     """Create a person's account (sign-up). Usernames are unique, case-insensitively.
 
     The password goes through the installation's password validators; a rejected one raises
@@ -237,12 +239,13 @@ def user_signup(*, username: str, email: str, password: str) -> User:
         validate_email(address)
     except DjangoValidationError:
         raise ValidationError(code="email_invalid") from None
-    candidate = user_model(username=name, email=address)
+    names = {"first_name": first_name.strip()[:150], "last_name": last_name.strip()[:150]}
+    candidate = user_model(username=name, email=address, **names)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
         raise ValidationError(" ".join(exc.messages), code="password_invalid") from None
-    user = user_model.objects.create_user(username=name, email=address, password=password)
+    user = user_model.objects.create_user(username=name, email=address, password=password, **names)
     audit_append(
         cooperative=None, actor=user, action="user.signed_up", target=user, data={"username": name}
     )

@@ -1,7 +1,0 @@
-"""Registers one router per domain under /api/v1."""
-
-from ninja import NinjaAPI
-
-
-def register(api: NinjaAPI) -> None:
-    pass

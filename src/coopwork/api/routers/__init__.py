@@ -1,0 +1,12 @@
+"""Registers one router per domain under /api/v1."""
+
+from ninja import NinjaAPI
+
+from . import applications, auth, books, coops, fallback, me, parameters, registers, shares
+
+
+def register(api: NinjaAPI) -> None:
+    api.add_router("/auth", auth.router)
+    for module in (coops, applications, me, shares, registers, parameters, books):
+        api.add_router("", module.router)
+    api.add_router("", fallback.router)  # last: it matches every path the others did not
