@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, cast
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from coopwork.core.errors import CoopError, NotAuthenticated, ValidationError
 from coopwork.core.models import Cooperative
@@ -43,7 +44,12 @@ def error_response(
     ``target`` is the CSS selector of the element an htmx fragment replaces (its content), so an
     error shows right under the form that caused it.
     """
-    context = {"error": exc, "message": exc.render_message(), "coop": cooperative}
+    context = {
+        "error": exc,
+        "message": exc.render_message(),
+        "coop": cooperative,
+        "back_url": _back_url(request, cooperative),
+    }
     if is_htmx(request):
         response = render(request, "web/_error_inline.html", context, status=exc.status)
         if target:
@@ -51,6 +57,16 @@ def error_response(
             response["HX-Reswap"] = "innerHTML"
         return response
     return render(request, "web/error.html", context, status=exc.status)
+
+
+def _back_url(request: HttpRequest, cooperative: Cooperative | None) -> str:
+    """Where the error page's "back" button leads: the page the failed action belongs to."""
+    if cooperative is None:
+        return reverse("web:home")
+    for part, name in (("/board/", "web:board"), ("/me/", "web:me")):
+        if part in request.path and request.method == "POST":
+            return reverse(name, args=[cooperative.slug])
+    return reverse("web:coop", args=[cooperative.slug])
 
 
 def coop_view(view: CoopView) -> Callable[..., HttpResponse]:

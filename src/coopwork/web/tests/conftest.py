@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -46,20 +44,6 @@ def pending(coop):
         shares=3,
         display_name="Zoé Applicant",
     )
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of a PDF (pdftotext when installed, else the raw bytes decoded loosely)."""
-    assert content.startswith(b"%PDF"), content[:20]
-    if shutil.which("pdftotext"):
-        done = subprocess.run(  # noqa: S603
-            ["pdftotext", "-layout", "-", "-"],  # noqa: S607
-            input=content,
-            capture_output=True,
-            check=True,
-        )
-        return done.stdout.decode("utf-8", "replace")
-    return content.decode("latin-1")
 
 
 def htmx(**extra: str) -> dict[str, str]:
