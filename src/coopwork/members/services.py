@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coopwork.core.audit import audit_append
@@ -118,15 +118,21 @@ def application_submit(
     name = display_name.strip()[:200]
     if not name:
         raise errors.ValidationError(code="display_name_required")
-    application = Application.objects.create(
-        cooperative=cooperative,
-        user=user,
-        college=college,
-        shares=shares,
-        display_name=name,
-        is_organisation=is_organisation,
-        motivation=motivation.strip()[:5000],
-    )
+    try:
+        # A concurrent submission by the same user may have committed since the check above;
+        # the one-pending-application constraint catches it inside this savepoint.
+        with transaction.atomic():
+            application = Application.objects.create(
+                cooperative=cooperative,
+                user=user,
+                college=college,
+                shares=shares,
+                display_name=name,
+                is_organisation=is_organisation,
+                motivation=motivation.strip()[:5000],
+            )
+    except IntegrityError:
+        raise errors.ApplicationPending() from None
     audit_append(
         cooperative=cooperative,
         actor=user,
