@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from coopwork.core.models import Cooperative, RoleName
-from coopwork.core.selectors import user_cooperatives, user_roles
+from coopwork.core.selectors import user_roles, user_roles_by_cooperative
 
 register = template.Library()
 
@@ -30,9 +30,14 @@ class CoopRoles:
         return RoleName.BOARD.value in self.roles
 
 
+def _coop_roles(coop: Cooperative, roles: Any) -> CoopRoles:
+    held = sorted(set(roles), key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)
+    labels = [str(RoleName(r).label) if r in ROLE_ORDER else r for r in held]
+    return CoopRoles(coop, held, labels)
+
+
 def _roles(user: Any, coop: Cooperative) -> CoopRoles:
-    held = sorted(user_roles(user=user, cooperative=coop), key=ROLE_ORDER.index)
-    return CoopRoles(coop, held, [str(RoleName(r).label) for r in held])
+    return _coop_roles(coop, user_roles(user=user, cooperative=coop))
 
 
 @register.simple_tag(takes_context=True)
@@ -42,7 +47,7 @@ def my_coops(context: template.Context) -> list[CoopRoles]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    return [_roles(user, coop) for coop in user_cooperatives(user=user)]
+    return [_coop_roles(coop, roles) for coop, roles in user_roles_by_cooperative(user=user)]
 
 
 @register.simple_tag(takes_context=True)

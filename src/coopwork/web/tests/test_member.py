@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from coopwork import testing
 from coopwork.members.models import RequestKind, RequestStatus, ShareRequest
