@@ -108,6 +108,12 @@ def test_visitor_applies_board_admits_member_downloads_certificate(
     card = page.locator("article.item", has_text="Mathis Rousseau")
     expect(card).to_contain_text("4 shares")
     card.get_by_label("Bank transfer").check()
+    # A bank transfer without its reference is refused; the message shows inside the card (htmx
+    # swaps the 400 answer into the card's error slot) and nothing is written.
+    card.get_by_role("button", name="Admit").click()
+    expect(card.get_by_role("alert")).to_contain_text("Record the payment method")
+    assert not Member.objects.filter(display_name="Mathis Rousseau").exists()
+    shot(page, "board-refuses-missing-reference")
     card.get_by_label("Payment reference").fill("VIR-2026-1128-MR")
     shot(page, "board-before-admission")
     card.get_by_role("button", name="Admit").click()
