@@ -38,8 +38,9 @@ JOB_RELATED = ("shift", "ride", "delivery", "task", "zone", "client", "cooperati
 def job_get(*, cooperative: Cooperative, job_id: int, user: User | AnonymousUser) -> Job:
     """A job its viewer may see: its client, its workers, coordinators, and workers who may take
     it while it is open. Anyone else gets 404, as for another co-op's job."""
-    job = (Job.objects.select_related(*JOB_RELATED)
-           .filter(cooperative=cooperative, pk=job_id).first())
+    job = (
+        Job.objects.select_related(*JOB_RELATED).filter(cooperative=cooperative, pk=job_id).first()
+    )
     if job is None or not user.is_authenticated:
         raise errors.JobNotFound()
     roles = job_roles(job=job, user=user)
@@ -54,14 +55,16 @@ def job_get(*, cooperative: Cooperative, job_id: int, user: User | AnonymousUser
     raise errors.JobNotFound()
 
 
-def worker_profile(*, cooperative: Cooperative, user: User | AnonymousUser
-                   ) -> WorkerProfile | None:
+def worker_profile(*, cooperative: Cooperative, user: User | AnonymousUser) -> WorkerProfile | None:
     if not user.is_authenticated:
         return None
     if RoleName.WORKER not in user_roles(user=user, cooperative=cooperative):
         return None
-    return (WorkerProfile.objects.filter(cooperative=cooperative, user_id=user.pk)
-            .prefetch_related("zones", "weekly", "exceptions").first())
+    return (
+        WorkerProfile.objects.filter(cooperative=cooperative, user_id=user.pk)
+        .prefetch_related("zones", "weekly", "exceptions")
+        .first()
+    )
 
 
 def open_jobs_for_worker(*, cooperative: Cooperative, user: User) -> list[Job]:
@@ -70,48 +73,69 @@ def open_jobs_for_worker(*, cooperative: Cooperative, user: User) -> list[Job]:
     profile = worker_profile(cooperative=cooperative, user=user)
     if profile is None or not profile.active:
         return []
-    jobs = (Job.objects.select_related(*JOB_RELATED)
-            .filter(cooperative=cooperative, status=lifecycle.OPEN, auto_dispatch=False,
-                    starts_at__gte=timezone.now() - dt.timedelta(hours=1))
-            .exclude(assignments__worker_id=user.pk,
-                     assignments__status__in=[AssignmentStatus.ACTIVE,
-                                              AssignmentStatus.WAITLISTED])
-            .order_by("starts_at"))
+    jobs = (
+        Job.objects.select_related(*JOB_RELATED)
+        .filter(
+            cooperative=cooperative,
+            status=lifecycle.OPEN,
+            auto_dispatch=False,
+            starts_at__gte=timezone.now() - dt.timedelta(hours=1),
+        )
+        .exclude(
+            assignments__worker_id=user.pk,
+            assignments__status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+        )
+        .order_by("starts_at")
+    )
     skills = set(profile.skills)
     return [
-        j for j in jobs
+        j
+        for j in jobs
         if set(j.skills) <= skills
         and (not j.vehicle_required or j.vehicle_required == profile.vehicle)
     ]
 
 
 def offers_for_worker(*, cooperative: Cooperative, user: User) -> list[Offer]:
-    return list(Offer.objects.select_related("job", "job__zone")
-                .filter(job__cooperative=cooperative, worker_id=user.pk,
-                        status=OfferStatus.OFFERED, expires_at__gt=timezone.now())
-                .order_by("expires_at"))
+    return list(
+        Offer.objects.select_related("job", "job__zone")
+        .filter(
+            job__cooperative=cooperative,
+            worker_id=user.pk,
+            status=OfferStatus.OFFERED,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("expires_at")
+    )
 
 
 def worker_jobs(*, cooperative: Cooperative, user: User) -> list[Assignment]:
-    return list(Assignment.objects.select_related("job", "job__shift", "job__zone")
-                .filter(job__cooperative=cooperative, worker_id=user.pk)
-                .exclude(status=AssignmentStatus.RELEASED)
-                .order_by("-job__starts_at"))
+    return list(
+        Assignment.objects.select_related("job", "job__shift", "job__zone")
+        .filter(job__cooperative=cooperative, worker_id=user.pk)
+        .exclude(status=AssignmentStatus.RELEASED)
+        .order_by("-job__starts_at")
+    )
 
 
 def client_jobs(*, cooperative: Cooperative, user: User) -> list[Job]:
-    return list(Job.objects.select_related(*JOB_RELATED)
-                .filter(cooperative=cooperative, client_id=user.pk).order_by("-starts_at"))
+    return list(
+        Job.objects.select_related(*JOB_RELATED)
+        .filter(cooperative=cooperative, client_id=user.pk)
+        .order_by("-starts_at")
+    )
 
 
 def coordinator_board(*, cooperative: Cooperative) -> dict[str, list[Job]]:
     """Every live job grouped by status, for the coordinator's board."""
     recent = timezone.now() - dt.timedelta(days=2)
-    jobs = (Job.objects.select_related(*JOB_RELATED)
-            .prefetch_related("assignments__worker")
-            .filter(cooperative=cooperative)
-            .filter(~Q(status__in=lifecycle.FINAL) | Q(updated_at__gte=recent))
-            .order_by("starts_at"))
+    jobs = (
+        Job.objects.select_related(*JOB_RELATED)
+        .prefetch_related("assignments__worker")
+        .filter(cooperative=cooperative)
+        .filter(~Q(status__in=lifecycle.FINAL) | Q(updated_at__gte=recent))
+        .order_by("starts_at")
+    )
     board: dict[str, list[Job]] = {state: [] for state in lifecycle.STATES}
     for job in jobs:
         board[job.status].append(job)
@@ -126,14 +150,17 @@ class Earnings:
     hours: float
 
 
-def worker_earnings(*, cooperative: Cooperative, user: User, since: dt.date | None = None
-                    ) -> Earnings:
-    qs = Assignment.objects.filter(job__cooperative=cooperative, worker_id=user.pk,
-                                   job__settlement__isnull=False)
+def worker_earnings(
+    *, cooperative: Cooperative, user: User, since: dt.date | None = None
+) -> Earnings:
+    qs = Assignment.objects.filter(
+        job__cooperative=cooperative, worker_id=user.pk, job__settlement__isnull=False
+    )
     if since is not None:
         qs = qs.filter(job__starts_at__date__gte=since)
-    agg = qs.aggregate(n=Count("id"), pay=Sum("pay_minor"), topup=Sum("topup_minor"),
-                       secs=Sum("engaged_seconds"))
+    agg = qs.aggregate(
+        n=Count("id"), pay=Sum("pay_minor"), topup=Sum("topup_minor"), secs=Sum("engaged_seconds")
+    )
     return Earnings(
         jobs=int(agg["n"] or 0),
         pay=Money(int(agg["pay"] or 0), cooperative.currency),
@@ -148,12 +175,23 @@ def receipt(*, job: Job) -> dict[str, Any]:
     if job.receipt:
         return dict(job.receipt)
     split = job.quote["split"]
-    return {"kind": "quote", "currency": job.currency, "booked": job.quote,
-            "net": split["net"], "worker": split["worker"], "coop": split["coop"],
-            "vat": split["vat"], "total": split["total"], "topup": 0, "workers": [],
-            "terms": {k: v for k, v in job.terms.items()
-                      if k in ("commission_rate", "vat_rate", "pay_floor_hourly",
-                               f"pricing_{job.kind}")}}
+    return {
+        "kind": "quote",
+        "currency": job.currency,
+        "booked": job.quote,
+        "net": split["net"],
+        "worker": split["worker"],
+        "coop": split["coop"],
+        "vat": split["vat"],
+        "total": split["total"],
+        "topup": 0,
+        "workers": [],
+        "terms": {
+            k: v
+            for k, v in job.terms.items()
+            if k in ("commission_rate", "vat_rate", "pay_floor_hourly", f"pricing_{job.kind}")
+        },
+    }
 
 
 def ratings_visible(*, job: Job, now: dt.datetime | None = None) -> list[Rating]:
@@ -163,16 +201,20 @@ def ratings_visible(*, job: Job, now: dt.datetime | None = None) -> list[Rating]
     days = int(job.terms["rating_publish_days"]["value"])
     ratings = list(Rating.objects.filter(job=job).select_related("rater", "ratee"))
     given = {(r.rater_id, r.ratee_id) for r in ratings}
-    return [r for r in ratings
-            if (r.ratee_id, r.rater_id) in given or r.created_at + dt.timedelta(days=days) <= now]
+    return [
+        r
+        for r in ratings
+        if (r.ratee_id, r.rater_id) in given or r.created_at + dt.timedelta(days=days) <= now
+    ]
 
 
 def messages(*, job: Job) -> list[Message]:
     return list(Message.objects.filter(job=job).select_related("sender"))
 
 
-def notifications(*, user: User, cooperative: Cooperative, unread_only: bool = False
-                  ) -> QuerySet[Notification]:
+def notifications(
+    *, user: User, cooperative: Cooperative, unread_only: bool = False
+) -> QuerySet[Notification]:
     qs = Notification.objects.filter(user_id=user.pk, cooperative=cooperative)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
@@ -193,5 +235,8 @@ def invoices(*, cooperative: Cooperative, client: User | None = None) -> list[In
 def calendar_profile(*, token: str) -> WorkerProfile | None:
     if not token or len(token) > 64:
         return None
-    return (WorkerProfile.objects.select_related("user", "cooperative")
-            .filter(calendar_token=token).first())
+    return (
+        WorkerProfile.objects.select_related("user", "cooperative")
+        .filter(calendar_token=token)
+        .first()
+    )
