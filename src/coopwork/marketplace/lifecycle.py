@@ -78,8 +78,22 @@ TRANSITIONS: dict[str, Transition] = {
         _t("fill", {OPEN}, ASSIGNED, {"worker", "coordinator", "system"}, label=_("Fill")),
         _t("reopen", {ASSIGNED}, OPEN, {"worker", "coordinator", "system"}, label=_("Reopen")),
         _t("depart", {ASSIGNED}, EN_ROUTE, {"worker"}, MOBILE_KINDS, _("On my way")),
-        _t("start", {ASSIGNED, EN_ROUTE}, STARTED, {"worker", "coordinator"}, label=_("Start")),
-        _t("complete", {STARTED}, COMPLETED, {"worker", "coordinator"}, label=_("Complete")),
+        # A shift may start with positions still open: the workers who came clock in.
+        _t(
+            "start",
+            {OPEN, ASSIGNED, EN_ROUTE},
+            STARTED,
+            {"worker", "coordinator"},
+            label=_("Start"),
+        ),
+        # The system completes a job when its last worker is clocked out (e.g. sent home).
+        _t(
+            "complete",
+            {STARTED},
+            COMPLETED,
+            {"worker", "coordinator", "system"},
+            label=_("Complete"),
+        ),
         _t(
             "approve",
             {COMPLETED},

@@ -885,7 +885,8 @@ def job_clock_in(
         tolerance = int(_term(job.terms, "clock_in_tolerance_minutes"))
         if abs((now - job.starts_at).total_seconds()) > tolerance * 60:
             raise errors.ClockTimeInvalid(minutes=tolerance)
-    if job.status in (lifecycle.ASSIGNED, lifecycle.EN_ROUTE):
+    if job.status in (lifecycle.OPEN, lifecycle.ASSIGNED, lifecycle.EN_ROUTE):
+        # OPEN: a shift with positions still free starts when its first worker clocks in.
         job.started_at = now
         job.save(update_fields=["started_at"])
         _move(job, "start", actor=worker, roles={"worker"})
@@ -907,14 +908,16 @@ def job_clock_in(
 
 def _engaged_seconds(job: Job, assignment: Assignment, end: dt.datetime) -> tuple[int, int]:
     """(engaged, waiting) seconds. Shifts: clock-in to clock-out less the break. Rides and
-    deliveries: from acceptance to drop-off, so travel to pick-up and waiting are paid. Tasks:
-    from start to finish."""
+    deliveries: from acceptance to drop-off, so travel to pick-up and waiting are paid; a job
+    accepted well ahead counts from at most the clock-in tolerance before its booked start (not
+    from the acceptance days earlier). Tasks: from start to finish."""
     if job.kind == "shift":
         start = assignment.clock_in_at or end
         brk = ShiftDetail.objects.get(job=job).break_minutes * 60
         return max(int((end - start).total_seconds()) - brk, 0), 0
     if job.kind in lifecycle.MOBILE_KINDS:
-        start = assignment.assigned_at or end
+        lead = dt.timedelta(minutes=int(_term(job.terms, "clock_in_tolerance_minutes")))
+        start = max(assignment.assigned_at or end, job.starts_at - lead)
         # Waiting: the worker was at pick-up from the booked time until the job started.
         waiting = 0
         if assignment.clock_in_at is not None:
@@ -1029,7 +1032,8 @@ def job_send_home(
         target=assignment,
         data={"at": now.isoformat()},
     )
-    _complete_if_done(job, actor, roles, now)
+    # The client may not "complete" a job; the last worker leaving completes it.
+    _complete_if_done(job, actor, {"system"}, now)
     return assignment
 
 
