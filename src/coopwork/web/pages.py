@@ -184,6 +184,7 @@ def join_quote(*, cooperative: Cooperative, college_code: str, shares: str) -> Q
 class PendingPage:
     coop: Cooperative
     application: Application
+    amount: Money
 
 
 def pending_page(*, cooperative: Cooperative, user: AnyUser) -> PendingPage:
@@ -191,7 +192,9 @@ def pending_page(*, cooperative: Cooperative, user: AnyUser) -> PendingPage:
     application = application_for_user(cooperative=cooperative, user=user)
     if application is None:
         raise errors.ApplicationNotFound()
-    return PendingPage(coop=cooperative, application=application)
+    nominal = application.college.share_class.nominal_minor
+    amount = Money(nominal * application.shares, cooperative.currency)
+    return PendingPage(coop=cooperative, application=application, amount=amount)
 
 
 # --- Board ---------------------------------------------------------------------------------------

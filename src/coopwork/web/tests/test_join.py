@@ -49,6 +49,7 @@ def test_visitor_applies_and_creates_an_account_in_one_form(client, coop):
     page = client.get(response["Location"])  # signed in by the sign-up
     assert page.status_code == 200
     assert "Your application is pending" in page.content.decode()
+    assert "€60.00" in page.content.decode()  # 3 shares × €20.00 to pay
 
 
 def test_refused_application_creates_no_account(client, coop):
