@@ -244,6 +244,18 @@ def _plan(
     raise errors.KindUnknown()
 
 
+def _localised(price_input: PriceInput, zone: Zone | None) -> PriceInput:
+    """Time windows are local time: price the start in the installation's time zone, whatever
+    zone the request gave it in (and the job's start, read back from the database, is UTC)."""
+    return PriceInput(
+        **{
+            **price_input.__dict__,
+            "start": timezone.localtime(price_input.start),
+            "zone": zone.code if zone is not None else price_input.zone,
+        }
+    )
+
+
 def _create_detail(job: Job, request: BookingRequest) -> None:
     if isinstance(request, ShiftRequest):
         ShiftDetail.objects.create(
@@ -286,8 +298,7 @@ def job_quote(
     )
     fields, price_input, rules = _plan(cooperative, request, job_terms, now)
     zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
-    if zone is not None:
-        price_input = PriceInput(**{**price_input.__dict__, "zone": zone.code})
+    price_input = _localised(price_input, zone)
     return quote(
         rules,
         price_input,
@@ -315,8 +326,7 @@ def job_book(
     )
     fields, price_input, rules = _plan(cooperative, request, job_terms, now)
     zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
-    if zone is not None:
-        price_input = PriceInput(**{**price_input.__dict__, "zone": zone.code})
+    price_input = _localised(price_input, zone)
     priced = quote(
         rules,
         price_input,
@@ -1063,7 +1073,9 @@ def _worker_lines(job: Job, assignments: list[Assignment]) -> list[dict[str, Any
             priced = quote(
                 rules,
                 PriceInput(
-                    start=job.starts_at, hours=hours, zone=job.zone.code if job.zone else ""
+                    start=timezone.localtime(job.starts_at),
+                    hours=hours,
+                    zone=job.zone.code if job.zone else "",
                 ),
                 commission_rate=commission,
                 vat_rate=vat_rate,

@@ -719,3 +719,59 @@ def test_ride_cancelled_before_anyone_took_it_is_free(coop):
     job = job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 10)))
     job = job_cancel(cooperative=coop, job_id=job.pk, actor=client)
     assert (job.status, job.cancellation_fee_minor, job.settlement_id) == ("cancelled", 0, None)
+
+
+# --- Time windows are local time ---------------------------------------------------------------
+
+
+def test_time_windows_use_the_local_time_at_booking_and_at_settlement(coop):
+    """A night surcharge (22:00-06:00, Paris time) applies to a shift starting at 22:30 in
+    Paris, whatever time zone the start was given in, and the settlement prices the same hours
+    the same way."""
+    parameter_set(
+        cooperative=coop,
+        key="pricing_shift",
+        value={
+            "per_hour": 0,
+            "windows": [
+                {
+                    "code": "night",
+                    "weekdays": [0, 1, 2, 3, 4, 5, 6],
+                    "start": "22:00:00",
+                    "end": "06:00:00",
+                    "percent": "25",
+                }
+            ],
+        },
+        effective_from=timezone.localdate(),
+        source="statutes",
+        source_ref="statutes annex 2",
+        actor=None,
+    )
+    client = make_client("club")
+    worker = make_worker(coop, "night")
+    start = at(weekday(3), 22, 30).astimezone(dt.UTC)  # given in UTC, as an API client might
+    job = job_book(cooperative=coop, client=client, request=shift_request(start, hours=4))
+    # 4 h × 2000 = 8000; night +25 % = 2000 → 10000
+    assert [(line["code"], line["amount"]) for line in job.quote["lines"]] == [
+        ("hours", 8000),
+        ("time_window", 2000),
+    ]
+    job_claim(cooperative=coop, job_id=job.pk, worker=worker)
+    job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
+    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=4))
+    job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
+    # Settled on the same rules: 10000; co-op 1200; worker 8800; VAT 2000; total 12000
+    assert (job.receipt["net"], job.receipt["worker"], job.receipt["total"]) == (10000, 8800, 12000)
+
+
+def test_a_ride_given_in_utc_at_night_gets_the_night_surcharge(coop):
+    start = at(weekday(3), 22, 30).astimezone(dt.UTC)
+    job = job_book(cooperative=coop, client=make_client("late"), request=ride_request(start))
+    # 684 (see the ride above); night +25 % of 684 = 171 → 855 (above the 700 minimum)
+    assert [(line["code"], line["amount"]) for line in job.quote["lines"]] == [
+        ("base", 250),
+        ("distance", 274),
+        ("duration", 160),
+        ("time_window", 171),
+    ]
