@@ -81,7 +81,7 @@ def applications(*, cooperative: Cooperative, status: str | None = None) -> list
     )
     if status:
         qs = qs.filter(status=status)
-    return list(qs.order_by("created_at"))
+    return list(qs.order_by("created_at", "id"))
 
 
 def application_for_user(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from ninja import Field, HeaderEx, P, PathEx, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from coopwork.core.money import Money
 
@@ -41,7 +41,16 @@ Password = Annotated[str, Field(max_length=256), NoNul]
 
 # Path and header parameters: malformed or out-of-range values get 422, never reach the database.
 SlugPath = PathEx[str, P(max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")]
-IdPath = PathEx[int, P(ge=1, le=MAX_ID)]
+
+
+def _digits_only(value: object) -> object:
+    # "1.0", "1e3" or " 1" are not ids, even though int() would take some of them.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("an id is a positive whole number")
+    return value
+
+
+IdPath = PathEx[Annotated[int, BeforeValidator(_digits_only)], P(ge=1, le=MAX_ID)]
 IdempotencyKeyHeader = HeaderEx[
     str | None,
     P(
