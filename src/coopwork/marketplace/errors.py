@@ -20,6 +20,19 @@ class OutsideServiceArea(ValidationError):
     default_message = _("This address is outside the areas the cooperative serves.")
 
 
+class ZoneInvalid(ValidationError):
+    code = "zone_invalid"
+    default_message = _(
+        "A zone needs a short code (letters, digits, - or _), a name and 3 to 1,000 points "
+        "given as [latitude, longitude]."
+    )
+
+
+class ZoneExists(Conflict):
+    code = "zone_exists"
+    default_message = _("This cooperative already has a zone with that code.")
+
+
 class QuantityAbsurd(ValidationError):
     code = "quantity_invalid"
     default_message = _("%(field)s must be between %(minimum)s and %(maximum)s.")

@@ -10,6 +10,7 @@ entry and publishes a live event after commit. Claims lock the job row, and a un
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal
@@ -84,6 +85,9 @@ TERMS_KEYS = (
     "vehicle_speeds_kmh",
 )
 POSITION_MIN_INTERVAL_S = 3
+ZONE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+# Transitions with no side effect beyond the state (see ``job_transition``).
+PLAIN_TRANSITIONS = frozenset({"publish", "depart", "no_show", "close_no_show"})
 
 
 # --- Terms: the parameters a job is priced and paid under, frozen at booking --------------------
@@ -114,6 +118,54 @@ def _ratio(job_terms: dict[str, Any], key: str) -> Fraction:
 
 def _rules(job_terms: dict[str, Any], kind: str, currency: str) -> PriceRules:
     return PriceRules.from_dict({**_term(job_terms, f"pricing_{kind}"), "currency": currency})
+
+
+# --- Service areas ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def zone_create(
+    *,
+    cooperative: Cooperative,
+    code: str,
+    name: str,
+    polygon: list[list[float]],
+    actor: User | None,
+) -> Zone:
+    """Add a service area: a polygon of [lat, lon] points. Once a co-op has zones, bookings must
+    start inside one of them. Coordinators, the board and admins (or the system) may add one."""
+    if actor is not None:
+        require_role(
+            user=actor,
+            cooperative=cooperative,
+            roles={RoleName.COORDINATOR, RoleName.BOARD, RoleName.ADMIN},
+        )
+    code = code.strip().lower()
+    name = name.strip()
+    if not ZONE_CODE.fullmatch(code) or not name or len(name) > 120:
+        raise errors.ZoneInvalid()
+    if not isinstance(polygon, list) or not 3 <= len(polygon) <= 1000:
+        raise errors.ZoneInvalid()
+    points: list[list[float]] = []
+    for vertex in polygon:
+        if not isinstance(vertex, list | tuple) or len(vertex) != 2:
+            raise errors.ZoneInvalid()
+        try:
+            point = Point(float(vertex[0]), float(vertex[1]))
+        except (TypeError, ValueError):
+            raise errors.ZoneInvalid() from None
+        points.append([point.lat, point.lon])
+    if Zone.objects.filter(cooperative=cooperative, code=code).exists():
+        raise errors.ZoneExists()
+    zone = Zone.objects.create(cooperative=cooperative, code=code, name=name, polygon=points)
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="zone.created",
+        target=zone,
+        data={"code": code, "name": name, "vertices": len(points)},
+    )
+    return zone
 
 
 # --- Booking ----------------------------------------------------------------------------------
@@ -435,9 +487,23 @@ def job_transition(
     actor: User | None,
     system: bool = False,
 ) -> Job:
-    """Apply a plain lifecycle transition (those without extra data, e.g. ``depart``)."""
+    """Apply a plain lifecycle transition (those without extra data, e.g. ``depart``).
+
+    The others have their own service, which does what the transition implies: ``job_claim`` and
+    ``job_assign`` fill, ``job_release`` reopens, ``job_clock_in`` starts, ``job_clock_out``
+    completes, ``job_approve`` approves and settles, ``job_cancel`` pays late-cancellation
+    minimums and fees, ``case_open`` disputes and ``case_decide`` resolves. Applying those here
+    would skip the money, so they are refused with ``transition_not_allowed``.
+    """
     job = _lock_job(cooperative, job_id)
     roles = {"system"} if system else job_roles(job=job, user=actor)
+    if transition not in PLAIN_TRANSITIONS:
+        raise errors.TransitionNotAllowed(
+            transition=str(lifecycle.TRANSITIONS[transition].label).lower()
+            if transition in lifecycle.TRANSITIONS
+            else transition,
+            state=str(lifecycle.STATE_LABELS.get(job.status, job.status)),
+        )
     _move(job, transition, actor=actor, roles=roles)
     return job
 
