@@ -193,3 +193,24 @@ def holder(user: User) -> str:
 def only(items: list[Any]) -> Any:
     assert len(items) == 1, items
     return items[0]
+
+
+def completed_ride(coop: Cooperative, client: User, driver: User, *, hour: int = 10) -> Job:
+    """A ride booked ahead, driven and waiting for the client's approval."""
+    from coopwork.marketplace.services import (
+        job_book,
+        job_claim,
+        job_clock_in,
+        job_clock_out,
+    )
+
+    start = at(weekday(3), hour)
+    job = job_book(cooperative=coop, client=client, request=ride_request(start))
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
+    job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
+    job_clock_out(
+        cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=9)
+    )
+    job.refresh_from_db()
+    assert job.status == "completed"
+    return job

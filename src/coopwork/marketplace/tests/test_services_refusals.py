@@ -40,6 +40,7 @@ from .helpers import (
     PARIS_SQUARE,
     RIVOLI,
     at,
+    completed_ride,
     counts,
     delivery_request,
     make_client,
@@ -80,19 +81,6 @@ def shift(coop, people):
     job = job_book(cooperative=coop, client=people["client"], request=shift_request(start))
     job_claim(cooperative=coop, job_id=job.pk, worker=people["worker"])
     job.refresh_from_db()
-    return job
-
-
-def completed_ride(coop, client, driver):
-    start = at(weekday(3), 10)
-    job = job_book(cooperative=coop, client=client, request=ride_request(start))
-    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
-    job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
-    job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=9)
-    )
-    job.refresh_from_db()
-    assert job.status == lifecycle.COMPLETED
     return job
 
 
