@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from coopwork.core.audit import audit_append
@@ -1650,9 +1650,13 @@ def run_due_transitions(*, now: dt.datetime | None = None) -> dict[str, int]:
                 counts["auto_approved"] += 1
             except errors.TransitionNotAllowed:
                 pass  # someone approved it meanwhile
-    stale = Job.objects.filter(
-        status=lifecycle.OPEN, starts_at__lt=now - dt.timedelta(hours=1), assignments__isnull=True
-    ).select_related("cooperative")
+    # Nobody holds a position (a worker who gave theirs back does not keep the job alive).
+    holding = Assignment.objects.filter(job=OuterRef("pk"), status=AssignmentStatus.ACTIVE)
+    stale = (
+        Job.objects.filter(status=lifecycle.OPEN, starts_at__lt=now - dt.timedelta(hours=1))
+        .exclude(Exists(holding))
+        .select_related("cooperative")
+    )
     for job in stale:
         try:
             job_cancel(
