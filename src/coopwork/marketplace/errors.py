@@ -135,7 +135,7 @@ class PositionTooFrequent(ValidationError):
 
 class InvoiceExists(Conflict):
     code = "invoice_exists"
-    default_message = _("An invoice for this client and period already exists.")
+    default_message = _("An invoice for this client already covers part of this period.")
 
 
 class NothingToInvoice(ValidationError):

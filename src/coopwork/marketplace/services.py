@@ -1692,11 +1692,14 @@ def invoice_issue(
         )
     if period_end < period_start:
         raise errors.TimesInvalid(reason="the period ends before it starts")
+    # One invoice at a time per co-op: numbers stay gapless and the overlap check holds.
+    advisory_xact_lock(f"invoice-number:{cooperative.pk}")
+    # Periods of one client never overlap, so no job is invoiced twice.
     if Invoice.objects.filter(
         cooperative=cooperative,
         client_id=client_id,
-        period_start=period_start,
-        period_end=period_end,
+        period_start__lte=period_end,
+        period_end__gte=period_start,
     ).exists():
         raise errors.InvoiceExists()
     jobs = list(
@@ -1712,7 +1715,6 @@ def invoice_issue(
     )
     if not jobs:
         raise errors.NothingToInvoice()
-    advisory_xact_lock(f"invoice-number:{cooperative.pk}")
     number = (
         Invoice.objects.filter(cooperative=cooperative).aggregate(n=Max("number"))["n"] or 0
     ) + 1
