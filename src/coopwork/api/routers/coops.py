@@ -7,7 +7,7 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from coopwork.api import access
-from coopwork.api.schemas.common import ERRORS, Pagination, Rendered, SlugPath
+from coopwork.api.schemas.common import ERRORS, PUBLIC_ERRORS, Pagination, Rendered, SlugPath
 from coopwork.api.schemas.coops import CollegeOut, CoopOut, CoopPageOut, WeightsIn
 from coopwork.core.selectors import cooperative_list
 from coopwork.members.selectors import colleges, public_profile
@@ -16,20 +16,20 @@ from coopwork.members.services import college_weights_set
 router = Router(tags=["co-ops"])
 
 
-@router.get("/coops", auth=None, response=list[CoopOut])
+@router.get("/coops", auth=None, response={200: list[CoopOut], 422: PUBLIC_ERRORS[422]})
 @paginate(Pagination)
 def coop_list(request: HttpRequest) -> Any:
     """Every co-op hosted here (public)."""
     return Rendered(cooperative_list(), CoopOut.of)
 
 
-@router.get("/coops/{slug}", auth=None, response={200: CoopPageOut, 404: ERRORS[404]})
+@router.get("/coops/{slug}", auth=None, response={200: CoopPageOut, **PUBLIC_ERRORS})
 def coop_page(request: HttpRequest, slug: SlugPath) -> CoopPageOut:
     """The public page, in the request's language: who we are, what we offer, how to join."""
     return CoopPageOut.of_profile(public_profile(cooperative=access.cooperative(slug)))
 
 
-@router.get("/coops/{slug}/colleges", auth=None, response={200: list[CollegeOut], 404: ERRORS[404]})
+@router.get("/coops/{slug}/colleges", auth=None, response={200: list[CollegeOut], **PUBLIC_ERRORS})
 def college_list(request: HttpRequest, slug: SlugPath) -> list[CollegeOut]:
     """The co-op's colleges (member classes) with their share terms (public)."""
     coop = access.cooperative(slug)

@@ -96,6 +96,8 @@ ERRORS: dict[int, type[Schema]] = {
     409: ErrorOut,
     422: ErrorOut,
 }
+# ...and of a public route.
+PUBLIC_ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 422: ErrorOut}
 
 
 class Pagination(PageNumberPagination):

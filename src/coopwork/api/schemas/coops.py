@@ -137,7 +137,8 @@ class CoopPageOut(CoopOut):
                     _("Send your application."),
                     decided_by,
                     _(
-                        "Once admitted, pay for your shares: you get a register number and a share "
+                        "Pay for your shares by bank transfer or in cash: the board records the "
+                        "payment when it admits you, and you get a register number and a share "
                         "certificate."
                     ),
                 ],
