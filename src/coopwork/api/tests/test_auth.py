@@ -225,3 +225,14 @@ def test_anonymous_posts_get_401_not_a_csrf_error(world: World) -> None:
         401,
         "not_authenticated",
     )
+
+
+def test_messages_follow_accept_language(db: None) -> None:
+    """Django ships French messages for its password validators: the API passes them through
+    in the caller's language (our own catalogue comes with the translation pass)."""
+    weak = _register_body(password="short")
+    english = Api().post(REGISTER, weak, lang="en").json()
+    french = Api().post(REGISTER, weak, lang="fr").json()
+    assert english["code"] == french["code"] == "password_invalid"
+    assert "This password is too short" in english["message"]
+    assert "Ce mot de passe est trop court" in french["message"]
