@@ -909,16 +909,18 @@ def offer_refuse(*, cooperative: Cooperative, offer_id: int, worker: User) -> Of
 
 @transaction.atomic
 def offer_accept(*, cooperative: Cooperative, offer_id: int, worker: User) -> Assignment:
-    offer = (
-        Offer.objects.select_for_update()
-        .filter(
-            pk=offer_id,
-            worker_id=worker.pk,
-            job__cooperative=cooperative,
-            status=OfferStatus.OFFERED,
-        )
-        .first()
-    )
+    """A worker accepts an offer: a claim of the offered job.
+
+    Locks the job before the offer, in the same order as ``job_claim`` (which withdraws the other
+    offers under the job's lock); locking the offer first deadlocked against a concurrent claim.
+    """
+    require_authenticated(user=worker)
+    mine = Offer.objects.filter(pk=offer_id, worker_id=worker.pk, job__cooperative=cooperative)
+    job_id = mine.values_list("job_id", flat=True).first()
+    if job_id is None:
+        raise errors.OfferNotFound()
+    _lock_job(cooperative, job_id)
+    offer = mine.select_for_update().filter(status=OfferStatus.OFFERED).first()
     if offer is None or offer.expires_at < timezone.now():
         raise errors.OfferNotFound()
     return job_claim(cooperative=cooperative, job_id=offer.job_id, worker=worker)
