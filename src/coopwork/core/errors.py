@@ -7,10 +7,21 @@ Services raise them; ``api`` and ``web`` render them in the user's language.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
+
+from django.utils import formats
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+def _localize(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
+    return value
 
 
 class CoopError(Exception):
@@ -28,15 +39,21 @@ class CoopError(Exception):
         super().__init__(str(self.code))
 
     def render_message(self) -> str:
+        """The message in the active language, with dates and numbers formatted for it."""
         text = str(self.message)
+        params = {k: _localize(v) for k, v in self.params.items()}
         try:
-            return text % self.params
+            return text % params
         except (KeyError, TypeError, ValueError):
             return text
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "message": self.render_message()}
-        details = {k: v for k, v in self.params.items() if isinstance(v, str | int | bool | None)}
+        details = {
+            k: v.isoformat() if isinstance(v, dt.date) else v
+            for k, v in self.params.items()
+            if isinstance(v, str | int | bool | dt.date | None)
+        }
         if details:
             data["details"] = details
         return data

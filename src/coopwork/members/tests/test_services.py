@@ -714,7 +714,8 @@ def test_redemption_waits_for_the_statutes_delay(coop, board):
         payment_method="bank_transfer",
         payment_reference="OUT-1",
     )
-    assert exc.params == {"eligible_on": "2028-03-14"}
+    assert exc.params == {"eligible_on": dt.date(2028, 3, 14)}
+    assert exc.as_dict()["details"] == {"eligible_on": "2028-03-14"}
     assert exc.render_message() == (
         "The statutes' delay runs until 2028-03-14; it cannot be paid before."
     )
