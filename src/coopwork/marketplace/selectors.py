@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from coopwork.core.models import Cooperative, RoleName
@@ -81,9 +81,15 @@ def open_jobs_for_worker(*, cooperative: Cooperative, user: User) -> list[Job]:
             auto_dispatch=False,
             starts_at__gte=timezone.now() - dt.timedelta(hours=1),
         )
+        # One subquery, so both conditions hold on the same assignment row.
         .exclude(
-            assignments__worker_id=user.pk,
-            assignments__status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+            Exists(
+                Assignment.objects.filter(
+                    job=OuterRef("pk"),
+                    worker_id=user.pk,
+                    status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+                )
+            )
         )
         .order_by("starts_at")
     )
