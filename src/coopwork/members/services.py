@@ -678,7 +678,7 @@ def share_transfer(
     _check_holding_bounds(college=receiver.college, total=holding(member=receiver) + quantity)
     _check_remainder_after_redemptions(member=receiver, total=holding(member=receiver) + quantity)
     today = timezone.localdate()
-    amount = Money(share_class.nominal_minor * (quantity + (quantity > 3)), cooperative.currency)
+    amount = Money(share_class.nominal_minor * quantity, cooperative.currency)
     txn = transaction_post(
         cooperative=cooperative,
         kind="share_transfer",
