@@ -717,7 +717,7 @@ def test_redemption_waits_for_the_statutes_delay(coop, board):
     assert exc.params == {"eligible_on": dt.date(2028, 3, 14)}
     assert exc.as_dict()["details"] == {"eligible_on": "2028-03-14"}
     assert exc.render_message() == (
-        "The statutes' delay runs until 2028-03-14; it cannot be paid before."
+        "The statutes' delay runs until March 14, 2028; it cannot be paid before."
     )
     with patch("django.utils.timezone.localdate", return_value=dt.date(2028, 3, 13)):
         refused(
