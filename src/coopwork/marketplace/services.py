@@ -803,8 +803,6 @@ def job_assign(
     if profile is None:
         raise errors.NotAWorker()
     _check_fit(job, profile)
-    if replace_worker_id == worker_id:
-        raise errors.AlreadyOnJob()
     if replace_worker_id is not None:
         old = (
             Assignment.objects.select_for_update()
@@ -813,6 +811,8 @@ def job_assign(
         )
         if old is None:
             raise errors.NotYourJob()
+        if replace_worker_id == worker_id:
+            raise errors.AlreadyOnJob()
         slot = old.slot
         old.status = AssignmentStatus.REMOVED
         old.slot = None
