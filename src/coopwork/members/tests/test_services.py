@@ -1224,3 +1224,55 @@ def test_a_former_member_is_refused_at_application_not_stranded(coop, board, zer
         display_name="Back Again",
     )
     assert exc.status == 409
+
+
+def test_shares_coming_in_during_a_pending_exit_must_keep_the_minimum(coop, board, zero_delay):
+    """Buying or receiving fewer shares than the college minimum while the redemption of all of
+    them is pending would leave an active member below the minimum once it is paid."""
+    leaving = testing.make_member(coop, board=board, college="sponsors", shares=10)
+    other = testing.make_member(coop, board=board, shares=5)
+    exit_request = services.share_redemption_request(
+        cooperative=coop, user=leaving.user, quantity=10
+    )
+    exc = refused(
+        "remainder_below_minimum",
+        services.share_purchase_request,
+        cooperative=coop,
+        user=leaving.user,
+        quantity=1,
+    )
+    assert exc.params == {"minimum": 10}
+    refused(
+        "remainder_below_minimum",
+        services.share_transfer,
+        cooperative=coop,
+        from_register_number=other.register_number,
+        to_register_number=leaving.register_number,
+        quantity=3,
+        actor=board,
+    )
+    # A purchase requested before the exit cannot be confirmed after it either.
+    stay = testing.make_member(coop, board=board, college="sponsors", shares=10)
+    small = services.share_purchase_request(cooperative=coop, user=stay.user, quantity=2)
+    services.share_redemption_request(cooperative=coop, user=stay.user, quantity=10)
+    refused(
+        "remainder_below_minimum",
+        services.share_purchase_confirm,
+        cooperative=coop,
+        request_id=small.pk,
+        actor=board,
+        payment_method="cash",
+        payment_reference="",
+    )
+    # Enough shares to stay a member are fine: the member keeps 12 after the exit is paid.
+    buy = services.share_purchase_request(cooperative=coop, user=leaving.user, quantity=12)
+    services.share_purchase_confirm(
+        cooperative=coop,
+        request_id=buy.pk,
+        actor=board,
+        payment_method="cash",
+        payment_reference="",
+    )
+    pay(coop, exit_request, board)
+    leaving.refresh_from_db()
+    assert (leaving.status, holding(member=leaving)) == ("active", 12)
