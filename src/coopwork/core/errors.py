@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.utils import formats
-
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 

@@ -355,6 +355,11 @@ def test_verify_command_only_checks_the_chain_asked(chain, other_coop):
     assert command_error("--chain", chain).endswith("entry 1: content altered (hash mismatch)")
 
 
+def test_verify_command_refuses_an_unknown_chain(chain):
+    # A typo must not read as "no tampering found".
+    assert command_error("--chain", "coop:999") == "no audit chain named coop:999"
+
+
 def test_tampered_json_key_order_is_not_a_false_alarm(chain):
     # PostgreSQL's jsonb reorders keys; the digest sorts them, so a pure reordering is no change.
     e = entry(chain, 1)

@@ -22,6 +22,8 @@ class Command(BaseCommand):
         )
         if options["chain"]:
             keys = [k for k in keys if k == options["chain"]]
+            if not keys:
+                raise CommandError(f"no audit chain named {options['chain']}")
         problems = []
         for i, key in enumerate(keys, 1):
             count = AuditEntry.objects.filter(chain=key).count()
