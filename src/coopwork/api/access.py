@@ -1,8 +1,9 @@
 """Request parsing shared by the routers: who is calling, which co-op, and idempotency.
 
-Writes check permissions inside their services. Reads have no service, so the role a read needs is
-declared here, in one table, and checked with the domain's own ``require_role``; the permission
-matrix test (tests/test_permissions.py) pins every route to it.
+Writes check permissions inside their services. Reads have no service, so each read route names
+the roles it needs with the sets below, checked by the domain's own ``require_role``; reads bound
+to one person (my membership, an application) check inside their selector. The permission matrix
+test (tests/test_permissions.py) pins every co-op route to its allowed roles.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from coopwork.core.permissions import require_role
 from coopwork.core.selectors import cooperative_get
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
+    from django.contrib.auth.models import User
     from django.http import HttpRequest
 
 # Who may read what (writes are checked by their services).
@@ -28,8 +29,6 @@ ADMIN = frozenset({RoleName.ADMIN.value})
 BOARD_OR_ADMIN = BOARD | ADMIN
 ANY_ROLE = frozenset(RoleName.values)  # anyone holding a role in the co-op
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
 
 def acting_user(request: HttpRequest) -> User:
     """The authenticated caller (token or session); routes with auth guarantee there is one."""
@@ -37,11 +36,6 @@ def acting_user(request: HttpRequest) -> User:
     if user is None or not user.is_authenticated:
         raise NotAuthenticated()
     return cast("User", user)
-
-
-def visitor(request: HttpRequest) -> User | AnonymousUser:
-    """The caller on a public route: a signed-in user or an anonymous visitor."""
-    return cast("User | AnonymousUser", request.user)
 
 
 def cooperative(slug: str) -> Cooperative:
