@@ -295,7 +295,7 @@ inputs = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(rules=rules_strategy, job=inputs, commission=ratios, vat=ratios)
 def test_the_split_always_adds_up(rules, job, commission, vat):
     q = price(rules, job, commission, vat)
@@ -311,7 +311,7 @@ def test_the_split_always_adds_up(rules, job, commission, vat):
     assert abs(s.vat - s.net * vat) <= Fraction(1, 2)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(net=st.integers(0, 10**12), commission=ratios, vat=ratios)
 def test_split_price_is_exact(net, commission, vat):
     s = split_price(net, commission_rate=commission, vat_rate=vat)

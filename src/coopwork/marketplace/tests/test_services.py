@@ -25,6 +25,7 @@ from coopwork.marketplace.services import (
     job_claim,
     job_clock_in,
     job_clock_out,
+    job_quote,
     job_release,
     job_send_home,
     job_transition,
@@ -34,6 +35,7 @@ from .helpers import (
     RIVOLI_ORSAY_M,
     at,
     balance,
+    completed_ride,
     counts,
     delivery_request,
     holder,
@@ -775,3 +777,54 @@ def test_a_ride_given_in_utc_at_night_gets_the_night_surcharge(coop):
         ("duration", 160),
         ("time_window", 171),
     ]
+
+
+# --- Quotes and frozen terms ----------------------------------------------------------------------
+
+
+def test_job_quote_prices_without_writing(coop):
+    request = ride_request(at(weekday(3), 10))
+    before = counts()
+    q = job_quote(cooperative=coop, request=request)
+    assert counts() == before
+    job = job_book(cooperative=coop, client=make_client("c"), request=request)
+    assert q.as_dict() == job.quote
+
+
+def test_a_ride_keeps_its_price_and_terms_after_the_rules_change(coop):
+    client = make_client("rider")
+    driver = make_worker(coop, "driver", vehicle="car")
+    job = completed_ride(coop, client, driver)
+    assert job.terms["pricing_ride"]["source"] == "default"
+    versions = [
+        parameter_set(
+            cooperative=coop,
+            key=key,
+            value=value,
+            effective_from=timezone.localdate(),
+            source="statutes",
+            source_ref="general assembly, resolution 7",
+            actor=None,
+        )
+        for key, value in (
+            ("commission_rate", "30/100"),
+            ("pricing_ride", {"base": 1000, "per_km": 500, "minimum": 5000}),
+            ("pay_floor_hourly", 5000),
+        )
+    ]
+    job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
+    # Settled as booked: 700 net, 616 to the worker, 84 to the co-op; 69 min engaged at the
+    # booked floor: 4140 / 3600 × 1450 = 1667.5 → 1668; top-up 1052.
+    assert (job.receipt["net"], job.receipt["worker"], job.receipt["coop"]) == (700, 616, 84)
+    assert job.receipt["topup"] == 1052
+    # The next ride uses the new rules: 1000 + 2.492 km × 500 = 1246 → 2246 < 5000 → 5000;
+    # co-op 30 % = 1500.
+    later = job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 12)))
+    assert (later.quote["split"]["net"], later.quote["split"]["coop"]) == (5000, 1500)
+    # Each price traces back to the decision that set its rules.
+    for key, version in zip(
+        ("commission_rate", "pricing_ride", "pay_floor_hourly"), versions, strict=True
+    ):
+        assert later.terms[key]["version"] == version.pk
+        assert later.terms[key]["ref"] == "general assembly, resolution 7"
+        assert job.terms[key]["version"] is None
