@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import slug_re, validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +29,15 @@ from .errors import (
     UsernameTaken,
     ValidationError,
 )
-from .models import ApiToken, Cooperative, LegalForm, ParameterSource, ParameterVersion, Role
+from .models import (
+    ApiToken,
+    Cooperative,
+    LegalForm,
+    ParameterSource,
+    ParameterVersion,
+    Role,
+    RoleName,
+)
 from .money import CURRENCIES
 from .parameters import REGISTRY
 from .permissions import require_role
@@ -56,6 +64,13 @@ def cooperative_create(
         raise ValidationError(code="legal_form_unknown")
     if currency not in CURRENCIES:
         raise ValidationError(code="currency_unknown")
+    # Checked here, not left to the column: SQLite stores an over-long value, PostgreSQL fails.
+    if not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise ValidationError(code="country_invalid")
+    if not slug_re.fullmatch(slug) or len(slug) > 60:
+        raise ValidationError(code="slug_invalid")
+    if not name.strip() or len(name) > 200:
+        raise ValidationError(code="name_invalid")
     if Cooperative.objects.filter(slug=slug).exists():
         raise ValidationError(code="slug_taken")
     coop = Cooperative.objects.create(
@@ -82,6 +97,8 @@ def role_grant(*, cooperative: Cooperative, user: User, role: str, actor: User |
     """Grant a role. Admins (and platform staff) grant roles; member/worker come from services."""
     if actor is not None and not getattr(actor, "is_staff", False):
         require_role(user=actor, cooperative=cooperative, roles={"admin"})
+    if role not in RoleName.values:
+        raise ValidationError(code="role_unknown")
     obj, created = Role.objects.get_or_create(cooperative=cooperative, user=user, role=role)
     if created:
         audit_append(
@@ -136,6 +153,8 @@ def parameter_set(
         raise ValidationError(code="parameter_source_unknown")
     if not source_ref.strip():
         raise ValidationError(code="parameter_source_ref_required")
+    if len(source_ref.strip()) > 300:
+        raise ValidationError(code="parameter_source_ref_too_long")
     if source == ParameterSource.STATUTES:
         if actor is not None and not getattr(actor, "is_staff", False):
             raise PermissionDenied()

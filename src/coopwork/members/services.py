@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 MAX_QUANTITY = 1_000_000
+MAX_REFERENCE = 120
 PAYMENT_METHODS = {"bank_transfer": "bank", "cash": "cash"}
 
 
@@ -68,12 +70,25 @@ def _check_remainder_after_redemptions(*, member: Member, total: int) -> None:
         raise errors.RemainderBelowMinimum(minimum=member.college.min_shares)
 
 
+def _check_reference(reference: str) -> None:
+    # The register's reference column holds 120 characters: SQLite would store more, PostgreSQL
+    # would fail, so the limit is checked here.
+    if len(reference.strip()) > MAX_REFERENCE:
+        raise errors.ValidationError(code="reference_too_long")
+
+
 def _check_payment(method: str, reference: str) -> str:
     if method not in PAYMENT_METHODS:
         raise errors.PaymentInvalid()
     if method == "bank_transfer" and not reference.strip():
         raise errors.PaymentInvalid()
+    _check_reference(reference)
     return PAYMENT_METHODS[method]
+
+
+def _check_code(code: str) -> None:
+    if not slug_re.fullmatch(code) or len(code) > 30:
+        raise errors.ValidationError(code="code_invalid")
 
 
 def _college(cooperative: Cooperative, code: str) -> College:
@@ -651,6 +666,7 @@ def share_transfer(
     """
     require_role(user=actor, cooperative=cooperative, roles={RoleName.BOARD})
     _check_quantity(quantity)
+    _check_reference(reference)
     if from_register_number == to_register_number:
         raise errors.TransferToSelf()
     numbers = sorted({from_register_number, to_register_number})
@@ -794,6 +810,18 @@ def college_create(
         require_role(user=actor, cooperative=cooperative, roles={RoleName.ADMIN})
     if share_class.cooperative_id != cooperative.pk:
         raise errors.ShareClassUnknown()
+    _check_code(code)
+    if College.objects.filter(cooperative=cooperative, code=code).exists():
+        raise errors.ValidationError(code="college_code_taken")
+    maximum = share_class.max_per_member
+    if (
+        isinstance(min_shares, bool)
+        or not isinstance(min_shares, int)
+        or min_shares < 1
+        or (maximum is not None and min_shares > maximum)
+    ):
+        # A member holds at least one share, and the minimum must be reachable.
+        raise errors.ValidationError(code="min_shares_invalid")
     college = College.objects.create(
         cooperative=cooperative,
         code=code,
@@ -830,6 +858,11 @@ def share_class_create(
         require_role(user=actor, cooperative=cooperative, roles={RoleName.ADMIN})
     if nominal_minor <= 0:
         raise errors.ValidationError(code="nominal_invalid")
+    if max_per_member is not None and max_per_member < 1:
+        raise errors.ValidationError(code="max_per_member_invalid")
+    _check_code(code)
+    if ShareClass.objects.filter(cooperative=cooperative, code=code).exists():
+        raise errors.ValidationError(code="share_class_code_taken")
     share_class = ShareClass.objects.create(
         cooperative=cooperative,
         code=code,

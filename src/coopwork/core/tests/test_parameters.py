@@ -443,6 +443,7 @@ def test_no_backdating_except_founding_statutes(coop, board_user):
     [
         ("whim", "Minutes", "parameter_source_unknown"),
         ("statutes", "   ", "parameter_source_ref_required"),
+        ("statutes", "r" * 301, "parameter_source_ref_too_long"),
     ],
 )
 def test_source_and_reference_are_required(coop, source, source_ref, code):

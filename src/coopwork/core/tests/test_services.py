@@ -67,6 +67,13 @@ def test_cooperative_create_writes_the_coop_and_its_first_audit_entry(db):
         ({"legal_form": "plc"}, "legal_form_unknown"),
         ({"currency": "XXX"}, "currency_unknown"),
         ({"slug": "alpha"}, "slug_taken"),
+        # Over-long values: SQLite would store them, PostgreSQL would fail with a DataError.
+        ({"country": "France"}, "country_invalid"),
+        ({"country": "F1"}, "country_invalid"),
+        ({"slug": "two words"}, "slug_invalid"),
+        ({"slug": "s" * 61}, "slug_invalid"),
+        ({"name": "  "}, "name_invalid"),
+        ({"name": "n" * 201}, "name_invalid"),
     ],
 )
 def test_cooperative_create_refuses_bad_input(coop, overrides, code):
@@ -130,6 +137,15 @@ def test_roles_are_granted_and_revoked_by_admins_with_audit(coop, other_coop):
     count = audit_count()
     role_revoke(cooperative=coop, user=worker, role="worker", actor=admin)
     assert audit_count() == count
+
+
+def test_an_unknown_role_is_refused(coop):
+    user = testing.make_user()
+    before = (Role.objects.count(), audit_count())
+    with pytest.raises(errors.ValidationError) as exc:
+        role_grant(cooperative=coop, user=user, role="overlord", actor=None)
+    assert exc.value.code == "role_unknown"
+    assert (Role.objects.count(), audit_count()) == before
 
 
 def test_board_and_foreign_admins_cannot_grant_roles(coop, other_coop, board_user):

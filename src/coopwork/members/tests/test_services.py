@@ -1276,3 +1276,74 @@ def test_shares_coming_in_during_a_pending_exit_must_keep_the_minimum(coop, boar
     pay(coop, exit_request, board)
     leaving.refresh_from_db()
     assert (leaving.status, holding(member=leaving)) == ("active", 12)
+
+
+# --- values the columns cannot hold (SQLite would store them, PostgreSQL would fail) ----------
+
+
+def test_an_overlong_payment_or_transfer_reference_is_refused(coop, board, member):
+    application = apply(coop)
+    refused(
+        "reference_too_long",
+        services.application_admit,
+        cooperative=coop,
+        application_id=application.pk,
+        actor=board,
+        payment_method="bank_transfer",
+        payment_reference="R" * 121,
+    )
+    admit(coop, application, board, reference="R" * 120)
+    refused(
+        "reference_too_long",
+        services.share_transfer,
+        cooperative=coop,
+        from_register_number=1,
+        to_register_number=2,
+        quantity=1,
+        actor=board,
+        reference="T" * 121,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"code": "workers"}, "college_code_taken"),
+        ({"code": "Two Words"}, "code_invalid"),
+        ({"code": "c" * 31}, "code_invalid"),
+        ({"min_shares": 0}, "min_shares_invalid"),
+        ({"min_shares": 501}, "min_shares_invalid"),  # above the class maximum of 500
+    ],
+)
+def test_college_create_refuses_bad_input(coop, kwargs, code):
+    args = {
+        "cooperative": coop,
+        "code": "new",
+        "name_en": "New",
+        "name_fr": "Nouveau",
+        "share_class": coop.share_classes.get(),
+        "actor": None,
+    } | kwargs
+    refused(code, services.college_create, **args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"code": "a"}, "share_class_code_taken"),
+        ({"code": "b c"}, "code_invalid"),
+        ({"max_per_member": 0}, "max_per_member_invalid"),
+        ({"nominal_minor": -5}, "nominal_invalid"),
+    ],
+)
+def test_share_class_create_refuses_bad_input(coop, kwargs, code):
+    args = {
+        "cooperative": coop,
+        "code": "b",
+        "name_en": "B shares",
+        "name_fr": "Parts B",
+        "nominal_minor": 5000,
+        "max_per_member": 10,
+        "actor": None,
+    } | kwargs
+    refused(code, services.share_class_create, **args)
