@@ -246,3 +246,244 @@ def calendar_profile(*, token: str) -> WorkerProfile | None:
         .filter(calendar_token=token)
         .first()
     )
+
+
+# --- Reads for the web pages (worker area, client's job page, coordinator board) ----------------
+
+
+def worker_profiles(*, cooperative: Cooperative) -> list[WorkerProfile]:
+    """The co-op's active worker profiles, for a coordinator assigning by hand (by name, never
+    ranked by ratings)."""
+    return list(
+        WorkerProfile.objects.filter(
+            cooperative=cooperative,
+            active=True,
+            user__coop_roles__cooperative=cooperative,
+            user__coop_roles__role=RoleName.WORKER,
+        )
+        .select_related("user")
+        .prefetch_related("zones")
+        .distinct()
+        .order_by("user__username")
+    )
+
+
+def job_assignments(*, job: Job) -> list[Assignment]:
+    """Who holds a position on the job, then the waiting list, in order."""
+    return list(
+        Assignment.objects.select_related("worker")
+        .filter(job=job, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED])
+        .order_by("status", "slot", "created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    action: str
+    at: dt.datetime
+    status: str
+    by: str
+
+
+def job_timeline(*, job: Job) -> list[TimelineStep]:
+    """The job's changes of status, oldest first, read from the audit log."""
+    from coopwork.core.models import AuditEntry
+
+    entries = AuditEntry.objects.filter(
+        cooperative_id=job.cooperative_id, object_type="marketplace.job", object_id=str(job.pk)
+    ).order_by("seq")
+    steps = []
+    for entry in entries:
+        if entry.action == "job.booked":
+            status = lifecycle.OPEN
+        elif isinstance(entry.data, dict) and "to" in entry.data:
+            status = str(entry.data["to"])
+        else:
+            continue
+        steps.append(
+            TimelineStep(
+                action=entry.action.removeprefix("job."),
+                at=entry.created_at,
+                status=status,
+                by=entry.actor_label,
+            )
+        )
+    return steps
+
+
+@dataclass(frozen=True)
+class Tracking:
+    worker_id: int
+    name: str
+    lat: float
+    lon: float
+    seen_at: dt.datetime
+    eta_s: int
+    distance_m: int
+
+
+def job_tracking(*, job: Job) -> list[Tracking]:
+    """Where the job's workers last were and how far they are from the next stop (pick-up, or
+    drop-off once started), the same figures the live ``job.position`` events carry."""
+    from coopwork.core.selectors import parameter_value
+
+    from .geo import Point
+    from .routing import route
+
+    if job.status not in (lifecycle.ASSIGNED, lifecycle.EN_ROUTE, lifecycle.STARTED):
+        return []
+    profiles = WorkerProfile.objects.filter(
+        cooperative_id=job.cooperative_id,
+        user__assignments__job=job,
+        user__assignments__status=AssignmentStatus.ACTIVE,
+        last_lat__isnull=False,
+        last_lon__isnull=False,
+        last_seen_at__isnull=False,
+    ).select_related("user")
+    if job.status == lifecycle.STARTED and job.dropoff_lat is not None:
+        target = Point(job.dropoff_lat, float(job.dropoff_lon or 0))
+    else:
+        target = Point(job.lat, job.lon)
+    speeds = parameter_value(cooperative=job.cooperative, key="vehicle_speeds_kmh")
+    found = []
+    for profile in profiles:
+        assert profile.last_lat is not None and profile.last_lon is not None
+        assert profile.last_seen_at is not None
+        leg = route(
+            Point(profile.last_lat, profile.last_lon),
+            target,
+            vehicle=profile.vehicle,
+            speeds=speeds,
+        )
+        found.append(
+            Tracking(
+                worker_id=profile.user_id,
+                name=profile.user.get_full_name() or profile.user.get_username(),
+                lat=profile.last_lat,
+                lon=profile.last_lon,
+                seen_at=profile.last_seen_at,
+                eta_s=leg.duration_s,
+                distance_m=leg.distance_m,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling now would charge the client: the same rule as ``services.job_cancel``."""
+
+    net: int
+    vat: int
+    total: int
+    reason: str  # "none", "late_shift" (minimum hours) or "assigned" (cancellation fee)
+    hours: int
+    workers: int
+
+
+def cancellation_preview(*, job: Job, now: dt.datetime | None = None) -> CancellationPreview:
+    from fractions import Fraction
+
+    from coopwork.core.parameters import parse_ratio
+
+    from .pricing import split_price
+
+    now = now or timezone.now()
+    holders = Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).count()
+    terms = job.terms
+    vat_rate = parse_ratio(terms["vat_rate"]["value"])
+    late = int(terms["late_cancellation_hours"]["value"])
+    net, reason, hours = 0, "none", 0
+    if holders and job.kind == "shift":
+        if job.starts_at - now < dt.timedelta(hours=late):
+            hours = int(terms["minimum_paid_hours"]["value"])
+            rate = job.shift.hourly_rate_minor
+            net = holders * round(Fraction(hours) * rate)
+            reason = "late_shift"
+    elif holders:
+        net = holders * int(terms["cancellation_fee"]["value"])
+        reason = "assigned"
+    # Each worker's line is split (and its VAT rounded) separately, as at cancellation.
+    vat = 0
+    if holders and net:
+        vat = (
+            holders
+            * split_price(net // holders, commission_rate=Fraction(0), vat_rate=vat_rate).vat
+        )
+    return CancellationPreview(
+        net=net, vat=vat, total=net + vat, reason=reason, hours=hours, workers=holders
+    )
+
+
+@dataclass(frozen=True)
+class EarningsPeriod:
+    start: dt.date
+    pay: int
+    topup: int
+    seconds: int
+    jobs: int
+
+
+def worker_earnings_by_period(
+    *, cooperative: Cooperative, user: User, period: str = "week", count: int = 8
+) -> list[EarningsPeriod]:
+    """The worker's settled pay per week (Monday first) or month, the ``count`` latest periods
+    up to today, oldest first; empty periods included so a chart keeps its scale."""
+    today = timezone.localdate()
+    if period == "month":
+        starts = []
+        year, month = today.year, today.month
+        for _ in range(count):
+            starts.append(dt.date(year, month, 1))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        starts.reverse()
+    else:
+        monday = today - dt.timedelta(days=today.weekday())
+        starts = [monday - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+    buckets = {s: [0, 0, 0, 0] for s in starts}
+    rows = Assignment.objects.filter(
+        job__cooperative=cooperative,
+        worker_id=user.pk,
+        job__settlement__isnull=False,
+        job__starts_at__date__gte=starts[0],
+    ).values_list("job__starts_at", "pay_minor", "topup_minor", "engaged_seconds")
+    for starts_at, pay, topup, seconds in rows:
+        day = timezone.localtime(starts_at).date()
+        key = day.replace(day=1) if period == "month" else day - dt.timedelta(days=day.weekday())
+        if key in buckets:
+            bucket = buckets[key]
+            bucket[0] += pay
+            bucket[1] += topup
+            bucket[2] += seconds
+            bucket[3] += 1
+    return [EarningsPeriod(s, *buckets[s]) for s in starts]
+
+
+def open_cases(*, cooperative: Cooperative) -> list[Case]:
+    """Incidents and disputes waiting for a coordinator's decision, oldest first."""
+    return list(
+        Case.objects.filter(job__cooperative=cooperative, status=Case.Status.OPEN)
+        .select_related("job", "opened_by")
+        .prefetch_related("statements__author")
+        .order_by("created_at", "id")
+    )
+
+
+def invoiceable_clients(*, cooperative: Cooperative) -> list[User]:
+    """Business clients with a settled or late-cancelled job (something an invoice can carry)."""
+    from django.contrib.auth import get_user_model
+
+    client_ids = (
+        Job.objects.filter(cooperative=cooperative, client_is_business=True, receipt__isnull=False)
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+    return list(get_user_model().objects.filter(pk__in=client_ids).order_by("username"))
+
+
+def invoice_get(*, cooperative: Cooperative, invoice_id: int) -> Invoice | None:
+    return (
+        Invoice.objects.select_related("client", "cooperative")
+        .filter(cooperative=cooperative, pk=invoice_id)
+        .first()
+    )
