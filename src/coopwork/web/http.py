@@ -7,6 +7,7 @@ and its message in the user's language; a visitor who must sign in first is sent
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Concatenate, cast
@@ -63,7 +64,17 @@ def _back_url(request: HttpRequest, cooperative: Cooperative | None) -> str:
     """Where the error page's "back" button leads: the page the failed action belongs to."""
     if cooperative is None:
         return reverse("web:home")
-    for part, name in (("/board/", "web:board"), ("/me/", "web:me")):
+    if request.method == "POST":
+        job = re.search(r"/jobs/(\d+)/", request.path)
+        if job is not None:
+            return reverse("web:job", args=[cooperative.slug, int(job[1])])
+    for part, name in (
+        ("/board/", "web:board"),
+        ("/me/", "web:me"),
+        ("/work/", "web:work"),
+        ("/coord/", "web:coord"),
+        ("/book/", "web:book"),
+    ):
         if part in request.path and request.method == "POST":
             return reverse(name, args=[cooperative.slug])
     return reverse("web:coop", args=[cooperative.slug])

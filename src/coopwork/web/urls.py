@@ -1,6 +1,18 @@
 from django.urls import include, path
 
-from .views import accounts, board, home, member, public
+from .views import (
+    accounts,
+    board,
+    book,
+    coordinator,
+    home,
+    jobs,
+    member,
+    notifications,
+    public,
+    rules,
+    work,
+)
 
 app_name = "web"
 
@@ -68,8 +80,57 @@ coop_patterns = [
     path("me/certificate.pdf", member.certificate, name="certificate"),
 ]
 
+market_patterns = [
+    # Booking, and the client's jobs.
+    path("book/", book.book, name="book"),
+    path("book/<str:kind>/", book.book_kind, name="book_kind"),
+    path("book/<str:kind>/quote/", book.book_quote, name="book_quote"),
+    path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/<int:job_id>/", jobs.job, name="job"),
+    path("jobs/<int:job_id>/live/", jobs.job_live, name="job_live"),
+    path("jobs/<int:job_id>/messages/", jobs.job_messages, name="job_messages"),
+    path("jobs/<int:job_id>/approve/", jobs.job_approve, name="job_approve"),
+    path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("jobs/<int:job_id>/send-home/", jobs.job_send_home, name="job_send_home"),
+    path("jobs/<int:job_id>/rate/", jobs.job_rate, name="job_rate"),
+    path("jobs/<int:job_id>/messages/send/", jobs.job_message, name="job_message"),
+    path("jobs/<int:job_id>/cases/", jobs.case_open, name="case_open"),
+    path(
+        "jobs/<int:job_id>/cases/<int:case_id>/statement/",
+        jobs.case_statement,
+        name="case_statement",
+    ),
+    # The worker area.
+    path("work/", work.work, name="work"),
+    path("work/live/", work.work_live, name="work_live"),
+    path("work/jobs/<int:job_id>/claim/", work.claim, name="work_claim"),
+    path("work/jobs/<int:job_id>/release/", work.release, name="work_release"),
+    path("work/jobs/<int:job_id>/clock-in/", work.clock_in, name="work_clock_in"),
+    path("work/jobs/<int:job_id>/depart/", work.depart, name="work_depart"),
+    path("work/jobs/<int:job_id>/finish/", work.finish, name="work_finish"),
+    path("work/offers/<int:offer_id>/accept/", work.offer_accept, name="offer_accept"),
+    path("work/offers/<int:offer_id>/refuse/", work.offer_refuse, name="offer_refuse"),
+    path("work/position/", work.position, name="work_position"),
+    path("work/earnings/", work.earnings, name="work_earnings"),
+    path("work/profile/", work.profile, name="work_profile"),
+    path("work/availability/", work.availability, name="work_availability"),
+    path("calendar/<str:token>.ics", work.calendar, name="calendar"),
+    # The coordinator board.
+    path("coord/", coordinator.coord, name="coord"),
+    path("coord/live/", coordinator.coord_live, name="coord_live"),
+    path("coord/jobs/<int:job_id>/assign/", coordinator.assign, name="coord_assign"),
+    path("coord/cases/<int:case_id>/decide/", coordinator.decide, name="coord_decide"),
+    path("coord/invoices/", coordinator.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:invoice_id>.pdf", coordinator.invoice_pdf, name="invoice_pdf"),
+    # Notifications, and the rules every receipt links to.
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("rules/", rules.rules, name="rules"),
+]
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("c/<slug:slug>/", include(coop_patterns)),
+    path("c/<slug:slug>/", include(market_patterns)),
 ]

@@ -29,6 +29,18 @@ class CoopRoles:
     def is_board(self) -> bool:
         return RoleName.BOARD.value in self.roles
 
+    @property
+    def can_book(self) -> bool:
+        return bool({RoleName.CLIENT.value, RoleName.MEMBER.value} & set(self.roles))
+
+    @property
+    def is_worker(self) -> bool:
+        return RoleName.WORKER.value in self.roles
+
+    @property
+    def is_coordinator(self) -> bool:
+        return RoleName.COORDINATOR.value in self.roles
+
 
 def _coop_roles(coop: Cooperative, roles: Any) -> CoopRoles:
     held = sorted(set(roles), key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)
@@ -54,3 +66,15 @@ def my_coops(context: template.Context) -> list[CoopRoles]:
 def roles_in(context: template.Context, coop: Cooperative) -> CoopRoles:
     request = context.get("request")
     return _roles(getattr(request, "user", None), coop)
+
+
+@register.simple_tag(takes_context=True)
+def unread_in(context: template.Context, coop: Cooperative) -> int:
+    """How many of the signed-in user's notifications in ``coop`` are unread."""
+    from coopwork.marketplace.selectors import notifications
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return notifications(user=user, cooperative=coop, unread_only=True).count()
