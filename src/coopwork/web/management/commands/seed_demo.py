@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: two demo co-ops, a few members and three demo logins.
+"""``manage.py seed_demo``: two demo co-ops, a few members, a marketplace and demo logins.
 
 Everything is created through the domain services (as ``coopwork.testing`` does), never by raw
 model writes, so the demo's books, registers and audit chain are exactly what real use produces.
@@ -31,6 +31,7 @@ from coopwork.members.services import (
     share_purchase_request,
     share_redemption_request,
 )
+from coopwork.web.demo_market import seed_marketplace
 
 SPONSOR = "batiment-solidaire"
 PLATFORM = "coursiers-unis"
@@ -45,9 +46,12 @@ class Login:
 
 
 LOGINS = (
-    Login("member", "camille", "camille-demo-2026", "worker member of Coursiers Unis"),
+    Login("member", "camille", "camille-demo-2026", "worker member: a delivery on its way"),
     Login("board member", "sophie", "sophie-demo-2026", "board of Coursiers Unis"),
     Login("visitor", "alex", "alex-demo-2026", "an account with no role yet: try applying"),
+    Login("client", "boulangerie", "boulangerie-demo-2026", "business client: shifts, invoices"),
+    Login("worker", "ahmed", "ahmed-demo-2026", "driver: an open ride waits for him"),
+    Login("coordinator", "nora", "nora-demo-2026", "coordinator: live board, cases"),
 )
 
 
@@ -65,6 +69,14 @@ class Command(BaseCommand):
             users = {login.username: self._user(login.username, login.password) for login in LOGINS}
             sponsor = self._sponsor()
             platform = self._platform(sponsor, board=users["sophie"], member=users["camille"])
+            seed_marketplace(
+                platform,
+                camille=users["camille"],
+                ahmed=users["ahmed"],
+                client=users["boulangerie"],
+                lea=self._user("lea", "lea-demo-2026"),
+                coordinator=users["nora"],
+            )
         self._print(url, sponsor, platform)
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -407,14 +419,19 @@ class Command(BaseCommand):
         out("")
         out(f"  Demo logins (sign in at {url}accounts/login/):")
         width = max(len(login.role) for login in LOGINS)
+        name_w = max(len(login.username) for login in LOGINS)
+        pass_w = max(len(login.password) for login in LOGINS)
         for login in LOGINS:
             out(
-                f"    {login.role:<{width}}  user {login.username:<8} "
-                f"password {login.password:<18} ({login.note})"
+                f"    {login.role:<{width}}  user {login.username:<{name_w}} "
+                f"password {login.password:<{pass_w}} ({login.note})"
             )
         out("")
         out(f"  Board page:   {url}c/{platform.slug}/board/")
         out(f"  Member page:  {url}c/{platform.slug}/me/")
+        out(f"  Book:         {url}c/{platform.slug}/book/   (client: boulangerie)")
+        out(f"  Work:         {url}c/{platform.slug}/work/   (workers: camille, ahmed)")
+        out(f"  Coordinate:   {url}c/{platform.slug}/coord/  (coordinator: nora)")
         out(f"  Seeded on {timezone.localdate().isoformat()}; running it again changes nothing.")
         out(style.SUCCESS(line))
         out("")
