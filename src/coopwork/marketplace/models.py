@@ -241,6 +241,7 @@ class AssignmentStatus(models.TextChoices):
     WAITLISTED = "waitlisted", _("on the waiting list")
     RELEASED = "released", _("gave the position back")
     REMOVED = "removed", _("reassigned by a coordinator")
+    NO_SHOW = "no_show", _("did not come")
     CANCELLED = "cancelled", _("job cancelled")
 
 

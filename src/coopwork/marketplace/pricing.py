@@ -231,10 +231,12 @@ def quote(
                 )
             )
     subtotal = sum(line.amount for line in lines)
-    if job.zone and job.zone in rules.zone_percent:
+    # A fixed price is the price agreed: no zone or time surcharge, no minimum.
+    surcharges = job.fixed is None
+    if surcharges and job.zone and job.zone in rules.zone_percent:
         pct = rules.zone_percent[job.zone]
         lines.append(Line("zone", _round(subtotal * pct / 100), f"{job.zone} +{pct}%"))
-    for window in rules.windows:
+    for window in rules.windows if surcharges else ():
         if window.applies(job.start):
             lines.append(
                 Line(
@@ -244,7 +246,7 @@ def quote(
                 )
             )
     net = sum(line.amount for line in lines)
-    if net < rules.minimum:
+    if surcharges and net < rules.minimum:
         lines.append(Line("minimum", rules.minimum - net, f"minimum {rules.minimum}"))
         net = rules.minimum
     return Quote(

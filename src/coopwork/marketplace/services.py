@@ -505,6 +505,74 @@ def job_transition(
             state=str(lifecycle.STATE_LABELS.get(job.status, job.status)),
         )
     _move(job, transition, actor=actor, roles=roles)
+    if transition == "no_show":
+        Assignment.objects.filter(
+            job=job, status=AssignmentStatus.ACTIVE, clock_in_at__isnull=True
+        ).update(status=AssignmentStatus.NO_SHOW, slot=None)
+    if transition == "close_no_show":
+        Assignment.objects.filter(
+            job=job, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED]
+        ).update(status=AssignmentStatus.CANCELLED, slot=None)
+    return job
+
+
+@transaction.atomic
+def job_worker_no_show(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker_id: int,
+    actor: User,
+    now: dt.datetime | None = None,
+) -> Job:
+    """The client or a coordinator records that one worker did not come. Their position is
+    freed (the first on the waiting list takes it), they are not paid, and when everyone else has
+    finished the job completes, so the workers who came are paid."""
+    now = now or timezone.now()
+    job = _lock_job(cooperative, job_id)
+    roles = job_roles(job=job, user=actor)
+    if not roles & {"client", "coordinator"}:
+        raise errors.NotYourJob()
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(
+            job=job, worker_id=worker_id, status=AssignmentStatus.ACTIVE, clock_in_at__isnull=True
+        )
+        .first()
+    )
+    if assignment is None:
+        raise errors.NotYourJob()
+    tolerance = int(_term(job.terms, "clock_in_tolerance_minutes"))
+    if now < job.starts_at + dt.timedelta(minutes=tolerance) or job.status not in (
+        lifecycle.OPEN,
+        lifecycle.ASSIGNED,
+        lifecycle.STARTED,
+    ):
+        raise errors.TransitionNotAllowed(
+            transition="no-show", state=str(lifecycle.STATE_LABELS[job.status])
+        )
+    promoted = None
+    if job.status == lifecycle.STARTED:
+        # The shift is under way: the position is not offered again.
+        assignment.status = AssignmentStatus.NO_SHOW
+        assignment.slot = None
+        assignment.save(update_fields=["status", "slot"])
+    else:
+        promoted = _free_position(job, assignment, AssignmentStatus.NO_SHOW, actor, roles)
+    audit_append(
+        cooperative=cooperative,
+        actor=actor,
+        action="job.worker_no_show",
+        target=assignment,
+        data={
+            "job": job.pk,
+            "worker": worker_id,
+            "promoted": promoted.worker_id if promoted else None,
+        },
+    )
+    _announce(job, "job.worker_no_show", {"status": job.status})
+    if job.status == lifecycle.STARTED:
+        _complete_if_done(job, actor, {"system"}, now)
     return job
 
 
@@ -1286,6 +1354,48 @@ def job_approve(
     return job
 
 
+def cancellation_charges(
+    *, job: Job, holders: list[Assignment], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """What cancelling now would pay each assigned worker (and bill the client), under the
+    job's frozen terms: the minimum hours on a shift cancelled late, the cancellation fee on a
+    ride, delivery or task that had a worker. Writes nothing; the web shows it before confirming.
+    """
+    if not holders:
+        return []
+    commission = _ratio(job.terms, "commission_rate")
+    vat_rate = _ratio(job.terms, "vat_rate")
+    late_hours = int(_term(job.terms, "late_cancellation_hours"))
+    lines: list[dict[str, Any]] = []
+    if job.kind == "shift":
+        if job.starts_at - now >= dt.timedelta(hours=late_hours):
+            return []
+        hours = Fraction(int(_term(job.terms, "minimum_paid_hours")))
+        net = round(hours * job.shift.hourly_rate_minor)
+        for a in holders:
+            lines.append(
+                {
+                    "assignment": a,
+                    "hours": hours,
+                    "topup": 0,
+                    "split": split_price(net, commission_rate=commission, vat_rate=vat_rate),
+                }
+            )
+        return lines
+    fee = int(_term(job.terms, "cancellation_fee"))
+    for a in holders:
+        # The whole fee goes to the worker: no commission on a cancellation.
+        lines.append(
+            {
+                "assignment": a,
+                "hours": Fraction(0),
+                "topup": 0,
+                "split": split_price(fee, commission_rate=Fraction(0), vat_rate=vat_rate),
+            }
+        )
+    return lines
+
+
 @transaction.atomic
 def job_cancel(
     *,
@@ -1309,36 +1419,7 @@ def job_cancel(
     )
     if not lifecycle.allowed("cancel", state=job.status, kind=job.kind, roles=roles)[0]:
         _move(job, "cancel", actor=actor, roles=roles)  # raises the right error
-    late_hours = int(_term(job.terms, "late_cancellation_hours"))
-    lines: list[dict[str, Any]] = []
-    if holders and not system:
-        commission = _ratio(job.terms, "commission_rate")
-        vat_rate = _ratio(job.terms, "vat_rate")
-        if job.kind == "shift" and job.starts_at - now < dt.timedelta(hours=late_hours):
-            hours = Fraction(int(_term(job.terms, "minimum_paid_hours")))
-            rate = job.shift.hourly_rate_minor
-            for a in holders:
-                net = round(hours * rate)
-                lines.append(
-                    {
-                        "assignment": a,
-                        "hours": hours,
-                        "topup": 0,
-                        "split": split_price(net, commission_rate=commission, vat_rate=vat_rate),
-                    }
-                )
-        elif job.kind != "shift":
-            fee = int(_term(job.terms, "cancellation_fee"))
-            for a in holders:
-                # The whole fee goes to the worker: no commission on a cancellation.
-                lines.append(
-                    {
-                        "assignment": a,
-                        "hours": Fraction(0),
-                        "topup": 0,
-                        "split": split_price(fee, commission_rate=Fraction(0), vat_rate=vat_rate),
-                    }
-                )
+    lines = [] if system else cancellation_charges(job=job, holders=holders, now=now)
     job.cancelled_by = "system" if system else ("client" if "client" in roles else "coordinator")
     job.cancellation_fee_minor = sum(line["split"].net for line in lines)
     job.save(update_fields=["cancelled_by", "cancellation_fee_minor"])

@@ -205,11 +205,15 @@ def test_fixed_price_replaces_the_metered_rules():
     )
 
 
-def test_fixed_price_still_meets_the_minimum():
-    rules = PriceRules(currency="EUR", minimum=2500)
-    assert lines(price(rules, PriceInput(start=WED_10H, fixed=1000))) == [
+def test_fixed_price_is_the_price_agreed():
+    # No minimum, no zone or Sunday surcharge: the client and worker agreed on this amount.
+    rules = PriceRules(
+        currency="EUR", minimum=2500, zone_percent={"centre": Fraction(10)},
+        windows=(TimeWindowSurcharge("all", tuple(range(7)), dt.time(0), dt.time(23, 59),
+                                     Fraction(20)),),
+    )
+    assert lines(price(rules, PriceInput(start=WED_10H, fixed=1000, zone="centre"))) == [
         ("fixed", 1000),
-        ("minimum", 1500),
     ]
 
 
@@ -303,7 +307,10 @@ def test_the_split_always_adds_up(rules, job, commission, vat):
     assert sum(line.amount for line in q.lines) == s.net
     assert s.worker + s.coop == s.net
     assert s.net + s.vat == s.total
-    assert s.net >= rules.minimum
+    if job.fixed is None:
+        assert s.net >= rules.minimum
+    else:  # a fixed price is the price agreed
+        assert s.net == job.fixed * job.positions
     assert min(s.worker, s.coop, s.vat) >= 0
     assert all(line.amount >= 0 for line in q.lines)
     # The co-op's part is the rate of the net, to the nearest unit.
