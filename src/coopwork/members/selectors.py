@@ -137,6 +137,10 @@ class RegisterRow:
     shares: int
     capital: Money
 
+    @property
+    def status_label(self) -> str:
+        return str(MemberStatus(self.status).label)
+
 
 def member_register(*, cooperative: Cooperative) -> list[RegisterRow]:
     """The legal member register: every member ever admitted, in register-number order."""
