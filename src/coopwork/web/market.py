@@ -553,6 +553,7 @@ def _rateable(job: Job, user: User, assignments: list[Assignment]) -> list[tuple
 
 
 def job_page(*, cooperative: Cooperative, user: AnyUser, job_id: int) -> JobPage:
+    require_authenticated(user=user)  # a visitor is asked to sign in, not told "not found"
     job = selectors.job_get(cooperative=cooperative, job_id=job_id, user=user)
     viewer: User = user  # type: ignore[assignment]  # job_get refused anonymous users
     roles = job_roles(job=job, user=viewer)

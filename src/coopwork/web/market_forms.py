@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from coopwork.core.money import Money
@@ -81,11 +82,15 @@ def _place_fields(prefix: str, label: Any) -> dict[str, forms.Field]:
 
 
 def _date(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(
+        label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _time(label: Any) -> forms.TimeField:
-    return forms.TimeField(label=label, widget=forms.TimeInput(attrs={"type": "time"}))
+    return forms.TimeField(
+        label=label, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
 
 
 def _money(label: Any, **extra: Any) -> forms.DecimalField:
@@ -254,7 +259,9 @@ class RideForm(BookingForm):
     )
     vehicle = forms.ChoiceField(
         label=_("Vehicle"),
-        choices=[(v, label) for v, label in Vehicle.choices if v in ("car", "van", "scooter")],
+        choices=[
+            (v, capfirst(label)) for v, label in Vehicle.choices if v in ("car", "van", "scooter")
+        ],
         initial="car",
     )
 
@@ -275,7 +282,9 @@ class DeliveryForm(BookingForm):
     places = (("pickup", _("Pick-up")), ("dropoff", _("Drop-off")))
 
     parcel_size = forms.ChoiceField(
-        label=_("Parcel size"), choices=DeliveryDetail.Size.choices, initial="S"
+        label=_("Parcel size"),
+        choices=[(v, capfirst(label)) for v, label in DeliveryDetail.Size.choices],
+        initial="S",
     )
     weight_kg = forms.DecimalField(
         label=_("Weight (kg)"),
@@ -477,7 +486,9 @@ class ProfileForm(forms.Form):
         max_length=1000,
         help_text=_("Separated by commas, e.g. service, bar, cleaning"),
     )
-    vehicle = forms.ChoiceField(label=_("My vehicle"), choices=Vehicle.choices)
+    vehicle = forms.ChoiceField(
+        label=_("My vehicle"), choices=[(v, capfirst(label)) for v, label in Vehicle.choices]
+    )
     capacity_kg = forms.IntegerField(
         label=_("What I can carry (kg)"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
@@ -523,14 +534,20 @@ class AvailabilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         for day in range(7):
             self.fields[f"d{day}_start"] = forms.TimeField(
-                label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+                label=_("From"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
             self.fields[f"d{day}_end"] = forms.TimeField(
-                label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+                label=_("Until"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
         for i in range(EXCEPTION_ROWS):
             self.fields[f"x{i}_date"] = forms.DateField(
-                label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("Date"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )
             self.fields[f"x{i}_available"] = forms.TypedChoiceField(
                 label=_("That day"),
@@ -540,10 +557,14 @@ class AvailabilityForm(forms.Form):
                 empty_value=None,
             )
             self.fields[f"x{i}_start"] = forms.TimeField(
-                label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+                label=_("From"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
             self.fields[f"x{i}_end"] = forms.TimeField(
-                label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+                label=_("Until"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
             self.fields[f"x{i}_note"] = forms.CharField(
                 label=_("Note"), required=False, max_length=200
@@ -612,5 +633,9 @@ class DecideForm(forms.Form):
 
 class InvoiceForm(forms.Form):
     client = forms.IntegerField(label=_("Client"))
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    period_end = forms.DateField(
+        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

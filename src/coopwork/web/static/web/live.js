@@ -183,6 +183,13 @@
   function setupKnownPlace(select) {
     if (select._known) return;
     select._known = true;
+    var place = select.closest("[data-place]");
+    if (place) {
+      // Typing an address or coordinates by hand means the known address no longer applies.
+      place.addEventListener("input", function (e) {
+        if (e.target !== select && select.value) select.value = "";
+      });
+    }
     select.addEventListener("change", function () {
       var option = select.options[select.selectedIndex];
       var group = select.closest("[data-place]");
