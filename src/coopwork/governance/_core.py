@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -496,61 +497,84 @@ class RankedProfile:
         """
         cands = check_candidates(candidates)
         index = {c: i for i, c in enumerate(cands)}
-        groups: dict[tuple[tuple[int, ...], Fraction], int] = {}
-        n = 0
+        items = [tuple(b) for b in ballots]
+        one = Fraction(1)
+        tally: Iterable[tuple[tuple[tuple[str, ...], Fraction | None], int]]
+        if weights is None:  # fast path: no Fraction hashing per ballot
+            tally = (((r, None), c) for r, c in Counter(items).items())
+        else:
+            weight_list = list(weights)
+            if len(weight_list) != len(items):
+                raise ElectionConfigError("There must be one weight per ballot.")
+            tally = Counter(zip(items, weight_list, strict=True)).items()
+        n = len(items)
         blank = 0
         blank_weight = Fraction(0)
-        weight_list = None if weights is None else list(weights)
-        one = Fraction(1)
-        for n, ballot in enumerate(ballots, start=1):
-            ranking = tuple(ballot)
-            w = one if weight_list is None else weight_list[n - 1]
+        groups: dict[tuple[tuple[int, ...], Fraction | None], int] = {}
+        # Identical ballots are validated once; an error names the first ballot that has it.
+        for (ranking, w), count in tally:
             if not ranking:
                 if not allow_blank:
-                    raise BallotEmpty("The ballot ranks no candidate.", ballot=n - 1)
-                blank += 1
-                blank_weight += w
+                    raise BallotEmpty("The ballot ranks no candidate.", ballot=items.index(ranking))
+                blank += count
+                blank_weight += (one if w is None else w) * count
                 continue
-            try:
-                idx = tuple(index[c] for c in ranking)
-            except KeyError:
-                unknown = next(c for c in ranking if c not in index)
+            unknown = [c for c in ranking if c not in index]
+            if unknown:
                 raise BallotUnknownCandidate(
-                    "The ballot ranks an unknown candidate.", ballot=n - 1, candidate=str(unknown)
-                ) from None
+                    "The ballot ranks an unknown candidate.",
+                    ballot=items.index(ranking),
+                    candidate=str(unknown[0]),
+                )
+            idx = tuple(index[c] for c in ranking)
             if len(set(idx)) != len(idx):
                 raise BallotDuplicateRanking(
-                    "The ballot ranks a candidate more than once.", ballot=n - 1
+                    "The ballot ranks a candidate more than once.", ballot=items.index(ranking)
                 )
             if max_rank is not None and len(idx) > max_rank:
                 raise BallotTooManyChoices(
-                    "The ballot ranks too many candidates.", ballot=n - 1, limit=max_rank
+                    "The ballot ranks too many candidates.",
+                    ballot=items.index(ranking),
+                    limit=max_rank,
                 )
             key = (idx, w)
-            groups[key] = groups.get(key, 0) + 1
-        if weight_list is not None and len(weight_list) != n:
-            raise ElectionConfigError("There must be one weight per ballot.")
-        return cls._from_groups(cands, groups, ballots=n, blank=blank, blank_weight=blank_weight)
+            groups[key] = groups.get(key, 0) + count
+        return cls._from_groups(
+            cands,
+            groups,
+            ballots=n,
+            blank=blank,
+            blank_weight=blank_weight,
+            unweighted=weights is None,
+        )
 
     @classmethod
     def _from_groups(
         cls,
         cands: tuple[str, ...],
-        groups: Mapping[tuple[tuple[int, ...], Fraction], int],
+        groups: Mapping[tuple[tuple[int, ...], Fraction | None], int],
         *,
         ballots: int,
         blank: int,
         blank_weight: Fraction,
+        unweighted: bool,
     ) -> RankedProfile:
         keys = sorted(groups)
         width = max((len(r) for r, _ in keys), default=0) + 1
-        arr = np.full((len(keys), width), -1, dtype=np.int16 if len(cands) < 32000 else np.int32)
-        for row, (ranking, _) in enumerate(keys):
-            arr[row, : len(ranking)] = ranking
-        denom = common_denominator([w for _, w in keys] + [blank_weight])
+        pad = (-1,) * width
+        dtype16 = np.int16 if len(cands) < 32000 else np.int32
+        arr = cast(
+            "npt.NDArray[np.integer[Any]]",
+            np.array([r + pad[len(r) :] for r, _ in keys], dtype=dtype16).reshape(-1, width),
+        )
         counts = np.array([groups[k] for k in keys], dtype=np.int64)
-        unit_values = [int(w * denom) for _, w in keys]
-        all_one = denom == 1 and all(u == 1 for u in unit_values)
+        if unweighted:
+            denom, unit_values, all_one = 1, [], True
+        else:
+            weight_values = [Fraction(1) if w is None else w for _, w in keys]
+            denom = common_denominator([*weight_values, blank_weight])
+            unit_values = [int(w * denom) for w in weight_values]
+            all_one = denom == 1 and all(u == 1 for u in unit_values)
         units: IntArray | None = None
         if not all_one:
             total = sum(u * c for u, c in zip(unit_values, counts.tolist(), strict=True))

@@ -187,6 +187,8 @@ def count_scottish_stv(profile: RankedProfile, seats: int, tb: TieBreaker) -> El
     - Rule 52: when the continuing candidates are no more than the vacancies left, they are all
       elected and no further transfer is made.
 
+    With no valid ballot at all, nobody is elected (as for IRV and Meek).
+
     Weighted ballots (colleges) count at their weight where the rules say "one", and the weights
     are scaled so that they add up to the number of valid ballots (see ``tally_stv_scottish``).
     Totals are exact integers in units of 10^-5 vote (times the weights' common denominator).
@@ -234,7 +236,7 @@ def count_scottish_stv(profile: RankedProfile, seats: int, tb: TieBreaker) -> El
     rounds.append(
         Round(number=1, action=RoundAction.COUNT, tallies=tallies(), quota=Fraction(quota, unit))
     )
-    while True:
+    while total_valid:
         reached = [c for c in continuing if tot[c + 1] >= quota]
         if reached:
             values = {c: tot[c + 1] for c in reached}
@@ -477,7 +479,9 @@ def count_meek_stv(
     iterations = 0
     last_surplus: int | None = None
     quota = 0
-    while True:
+    if not total:  # no valid ballot: one empty count, nobody elected
+        record(RoundAction.COUNT, [0] * n, d, 0)
+    while total:
         votes, excess = distribute()
         iterations += 1
         quota = d * ((total - excess) // (d * (seats + 1)) + 1)
