@@ -127,6 +127,10 @@ def main() -> int:
         f"  winners: coopwork {list(ours.winners)}, pref_voting {ref}: "
         f"{verdict(ours, ref, ordered=True)}; {len(ours.rounds)} rounds"
     )
+    as_lists = [tuple(CANDIDATES[c] for c in row if c >= 0) for row in arr.tolist()]
+    t_lists, from_lists = timed(lambda: tally_irv(as_lists, CANDIDATES, lot_order=LOT), 1)
+    line("coopwork tally_irv from 1M Python tuples: validate+aggregate+count (1 run)", t_lists)
+    ok &= from_lists.winners == ours.winners
     default = tally_irv(profile)
     print(
         f"  coopwork default tie rule (previous rounds, then seeded lot): {list(default.winners)}"

@@ -547,3 +547,15 @@ def test_every_candidate_elected_when_seats_are_not_fewer_than_candidates():
     for fn in (tally_stv_scottish, tally_stv_meek):
         result = fn([("A",), ("B",), ("A", "B")], "AB", 2)
         assert set(result.winners) == {"A", "B"}
+
+
+def test_tally_election_dispatches_every_method():
+    ranked = [("A", "B"), ("B",), ("A",)]
+    assert tally_election("irv", ranked, "AB").winners == ("A",)
+    assert tally_election("stv_scottish", ranked, "AB", 1).winners == ("A",)
+    assert tally_election("stv_meek", ranked, "AB", 1).winners == ("A",)
+    assert tally_election("vote_for_n", [{"A"}, {"B"}, {"A"}], "AB", 1).winners == ("A",)
+    assert tally_election("approval", [{"A", "B"}, {"B"}], "AB", 1).winners == ("B",)
+    assert tally_election("yes_no", [{"A": "yes", "B": "no"}], "AB", 1).winners == ("A",)
+    with pytest.raises(ValueError):
+        tally_election("borda", ranked, "AB")
