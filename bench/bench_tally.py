@@ -129,7 +129,7 @@ def main() -> int:
     )
     as_lists = [tuple(CANDIDATES[c] for c in row if c >= 0) for row in arr.tolist()]
     t_lists, from_lists = timed(lambda: tally_irv(as_lists, CANDIDATES, lot_order=LOT), 1)
-    line("coopwork tally_irv from 1M Python tuples: validate+aggregate+count (1 run)", t_lists)
+    line("coopwork tally_irv from 1M Python tuples (validate+count, 1 run)", t_lists)
     ok &= from_lists.winners == ours.winners
     default = tally_irv(profile)
     print(
