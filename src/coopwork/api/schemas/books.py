@@ -59,7 +59,7 @@ class TrialBalanceOut(Schema):
 
 
 class AuditEntryOut(Schema):
-    seq: int
+    seq: int | None  # None while the entry waits to be sealed into the chain
     created_at: dt.datetime
     actor: str
     action: str

@@ -22,11 +22,14 @@ def _apply_body(**overrides: object) -> dict[str, object]:
     return body
 
 
-def _admit(world: World, user_key: str = "board", key: str = "admit-1", **body: object) -> object:
+def _admit(
+    world: World, user_key: str = "board", key: str = "admit-1", lang: str = "en", **body: object
+) -> object:
     return Api(world.users[user_key]).post(
         f"{APPLY}/{world.application.pk}/admit",
         {"payment_method": "bank_transfer", "payment_reference": "VIR-2026-17", **body},
         headers={"Idempotency-Key": key},
+        lang=lang,
     )
 
 
@@ -299,21 +302,25 @@ def test_admit_in_cash_needs_no_reference(world: World) -> None:
 def test_admitting_twice_is_refused(world: World) -> None:
     assert _admit(world, key="first").status_code == 201
     assert_refused(
-        lambda lang: _admit(world, key=f"second-{lang}"), 409, "application_already_decided"
+        lambda lang: _admit(world, key=f"second-{lang}", lang=lang),
+        409,
+        "application_already_decided",
     )
 
 
 def test_admit_needs_a_valid_payment(world: World) -> None:
     assert_refused(
-        lambda lang: _admit(world, key=f"k-{lang}", payment_method="bitcoin"),
+        lambda lang: _admit(world, key=f"k-{lang}", payment_method="bitcoin", lang=lang),
         400,
         "payment_invalid",
     )
     assert_refused(
-        lambda lang: _admit(world, key=f"k2-{lang}", payment_reference="  "), 400, "payment_invalid"
+        lambda lang: _admit(world, key=f"k2-{lang}", payment_reference="  ", lang=lang),
+        400,
+        "payment_invalid",
     )
     assert_refused(
-        lambda lang: _admit(world, key=f"k3-{lang}", payment_reference="x" * 121),
+        lambda lang: _admit(world, key=f"k3-{lang}", payment_reference="x" * 121, lang=lang),
         422,
         "invalid_request",
     )
@@ -322,10 +329,14 @@ def test_admit_needs_a_valid_payment(world: World) -> None:
 def test_non_board_users_cannot_admit(world: World) -> None:
     for who in ("member", "admin", "worker", "coordinator", "applicant"):
         assert_refused(
-            lambda lang, w=who: _admit(world, w, key=f"{w}-{lang}"), 403, "permission_denied"
+            lambda lang, w=who: _admit(world, w, key=f"{w}-{lang}", lang=lang),
+            403,
+            "permission_denied",
         )
     assert_refused(
-        lambda lang: _admit(world, "foreign_board", key=f"f-{lang}"), 403, "permission_denied"
+        lambda lang: _admit(world, "foreign_board", key=f"f-{lang}", lang=lang),
+        403,
+        "permission_denied",
     )
 
 
@@ -344,7 +355,9 @@ def test_admission_reserved_to_the_assembly(world: World) -> None:
         actor=None,
     )
     assert_refused(
-        lambda lang: _admit(world, key=f"a-{lang}"), 403, "admission_reserved_to_assembly"
+        lambda lang: _admit(world, key=f"a-{lang}", lang=lang),
+        403,
+        "admission_reserved_to_assembly",
     )
 
 

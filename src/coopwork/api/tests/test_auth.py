@@ -220,7 +220,7 @@ def test_anonymous_posts_get_401_not_a_csrf_error(world: World) -> None:
     api = Api(enforce_csrf_checks=True)
     assert_refused(
         lambda lang: api.post(
-            "/coops/alpha/me/share-requests", {"kind": "purchase", "quantity": 1}
+            "/coops/alpha/me/share-requests", {"kind": "purchase", "quantity": 1}, lang=lang
         ),
         401,
         "not_authenticated",

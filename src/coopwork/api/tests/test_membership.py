@@ -13,11 +13,14 @@ ME = "/coops/alpha/me"
 REQUESTS = "/coops/alpha/share-requests"
 
 
-def _pay(world: World, path: str, key: str, who: str = "board", **body: object) -> object:
+def _pay(
+    world: World, path: str, key: str, who: str = "board", lang: str = "en", **body: object
+) -> object:
     return Api(world.users[who]).post(
         path,
         {"payment_method": "bank_transfer", "payment_reference": "VIR-88", **body},
         headers={"Idempotency-Key": key},
+        lang=lang,
     )
 
 
@@ -241,15 +244,21 @@ def test_board_confirms_a_purchase(world: World) -> None:
     assert after["ShareMovement"] == before["ShareMovement"] + 1
     assert after["Leg"] == before["Leg"] + 2
     assert_refused(
-        lambda lang: _pay(world, path, f"buy-again-{lang}"), 409, "share_request_already_decided"
+        lambda lang: _pay(world, path, f"buy-again-{lang}", lang=lang),
+        409,
+        "share_request_already_decided",
     )
 
 
 def test_confirming_a_redemption_as_a_purchase_is_not_found(world: World) -> None:
     path = f"{REQUESTS}/{world.redemption.pk}/confirm-purchase"
-    assert_refused(lambda lang: _pay(world, path, f"k-{lang}"), 404, "share_request_not_found")
+    assert_refused(
+        lambda lang: _pay(world, path, f"k-{lang}", lang=lang), 404, "share_request_not_found"
+    )
     path = f"{REQUESTS}/{world.purchase.pk}/pay-redemption"
-    assert_refused(lambda lang: _pay(world, path, f"k2-{lang}"), 404, "share_request_not_found")
+    assert_refused(
+        lambda lang: _pay(world, path, f"k2-{lang}", lang=lang), 404, "share_request_not_found"
+    )
 
 
 def test_board_pays_a_redemption(world: World) -> None:
@@ -281,7 +290,9 @@ def test_redemption_before_the_statutes_delay(world: World) -> None:
     )
     later = share_redemption_request(cooperative=world.coop, user=world.users["member"], quantity=1)
     path = f"{REQUESTS}/{later.pk}/pay-redemption"
-    assert_refused(lambda lang: _pay(world, path, f"early-{lang}"), 400, "redemption_not_yet_due")
+    assert_refused(
+        lambda lang: _pay(world, path, f"early-{lang}", lang=lang), 400, "redemption_not_yet_due"
+    )
 
 
 def test_board_rejects_a_share_request(world: World) -> None:
@@ -302,10 +313,14 @@ def test_only_the_board_handles_share_requests(world: World) -> None:
     reject = f"{REQUESTS}/{world.purchase.pk}/reject"
     for who in ("member", "admin", "coordinator", "foreign_board"):
         assert_refused(
-            lambda lang, w=who: _pay(world, confirm, f"c-{w}-{lang}", w), 403, "permission_denied"
+            lambda lang, w=who: _pay(world, confirm, f"c-{w}-{lang}", w, lang=lang),
+            403,
+            "permission_denied",
         )
         assert_refused(
-            lambda lang, w=who: _pay(world, pay, f"p-{w}-{lang}", w), 403, "permission_denied"
+            lambda lang, w=who: _pay(world, pay, f"p-{w}-{lang}", w, lang=lang),
+            403,
+            "permission_denied",
         )
         assert_refused(
             lambda lang, w=who: Api(world.users[w]).post(reject, {"reason": "no"}, lang=lang),
@@ -317,7 +332,7 @@ def test_only_the_board_handles_share_requests(world: World) -> None:
 def test_another_coops_share_request_is_not_found_here(world: World) -> None:
     foreign = world.other_request.pk
     assert_refused(
-        lambda lang: _pay(world, f"{REQUESTS}/{foreign}/confirm-purchase", f"f-{lang}"),
+        lambda lang: _pay(world, f"{REQUESTS}/{foreign}/confirm-purchase", f"f-{lang}", lang=lang),
         404,
         "share_request_not_found",
         leaks=("Olga Other",),
@@ -335,10 +350,12 @@ def test_another_coops_share_request_is_not_found_here(world: World) -> None:
 # --- Transfers --------------------------------------------------------------------------------
 
 
-def _transfer(world: World, key: str, who: str = "board", **body: object) -> object:
+def _transfer(
+    world: World, key: str, who: str = "board", lang: str = "en", **body: object
+) -> object:
     payload = {"from_register_number": 1, "to_register_number": 2, "quantity": 2, **body}
     return Api(world.users[who]).post(
-        "/coops/alpha/transfers", payload, headers={"Idempotency-Key": key}
+        "/coops/alpha/transfers", payload, headers={"Idempotency-Key": key}, lang=lang
     )
 
 
@@ -383,7 +400,7 @@ def test_board_records_a_transfer(world: World) -> None:
 
 def test_transfer_to_a_non_member(world: World) -> None:
     assert_refused(
-        lambda lang: _transfer(world, f"t-{lang}", to_register_number=99),
+        lambda lang: _transfer(world, f"t-{lang}", to_register_number=99, lang=lang),
         400,
         "transfer_to_non_member",
     )
@@ -400,7 +417,7 @@ def test_transfer_to_a_non_member(world: World) -> None:
         )
     assert Member.objects.get(pk=zelda.pk).status == "left"
     assert_refused(
-        lambda lang: _transfer(world, f"t2-{lang}", to_register_number=2),
+        lambda lang: _transfer(world, f"t2-{lang}", to_register_number=2, lang=lang),
         400,
         "transfer_to_non_member",
     )
@@ -408,22 +425,30 @@ def test_transfer_to_a_non_member(world: World) -> None:
 
 def test_transfer_of_more_than_held(world: World) -> None:
     assert_refused(
-        lambda lang: _transfer(world, f"t-{lang}", quantity=6), 400, "shares_insufficient"
+        lambda lang: _transfer(world, f"t-{lang}", quantity=6, lang=lang),
+        400,
+        "shares_insufficient",
     )
 
 
 def test_transfer_to_oneself_or_with_bad_numbers(world: World) -> None:
     assert_refused(
-        lambda lang: _transfer(world, f"t-{lang}", to_register_number=1), 400, "transfer_to_self"
+        lambda lang: _transfer(world, f"t-{lang}", to_register_number=1, lang=lang),
+        400,
+        "transfer_to_self",
     )
     for bad in ({"to_register_number": 0}, {"to_register_number": 2**31}, {"quantity": "2"}):
         assert_refused(
-            lambda lang, b=bad: _transfer(world, f"t-{lang}", **b), 422, "invalid_request"
+            lambda lang, b=bad: _transfer(world, f"t-{lang}", **b, lang=lang),
+            422,
+            "invalid_request",
         )
 
 
 def test_only_the_board_transfers(world: World) -> None:
     for who in ("member", "admin", "foreign_board"):
         assert_refused(
-            lambda lang, w=who: _transfer(world, f"t-{w}-{lang}", w), 403, "permission_denied"
+            lambda lang, w=who: _transfer(world, f"t-{w}-{lang}", w, lang=lang),
+            403,
+            "permission_denied",
         )

@@ -185,20 +185,26 @@ def test_permission_matrix(world: World, name: str, role: str) -> None:
     status, code = spec.expected(role)
     before = row_counts()
 
-    response = Api(user).request(
-        spec.method,
-        path,
-        spec.body,
-        headers={"Idempotency-Key": f"matrix-{name}-{role}"},
-    )
+    def send(lang: str) -> Any:
+        return Api(user).request(
+            spec.method,
+            path,
+            spec.body,
+            headers={"Idempotency-Key": f"matrix-{name}-{role}"},
+            lang=lang,
+        )
 
+    response = send("en")
     assert response.status_code == status, (name, role, response.content[:300])
     text = response.content.decode(errors="replace")
     if code is not None:
         body = response.json()
         assert body["code"] == code, body
-        assert body["message"].strip()
         assert row_counts() == before, "a refused request wrote something"
+        french = send("fr")
+        assert (french.status_code, french.json()["code"]) == (status, code)
+        assert french.json()["message"] != body["message"], "the message ignores Accept-Language"
+        assert row_counts() == before
     if not (role in REGISTER_READERS and status < 400):
         for secret in set(SECRETS) - _own_data(role):
             assert secret not in text, f"{name} leaked {secret!r} to {role}"
