@@ -59,7 +59,8 @@ class TrialBalanceOut(Schema):
 
 
 class AuditEntryOut(Schema):
-    seq: int | None  # None while the entry waits to be sealed into the chain
+    id: int
+    seq: int | None = Field(description="Position in the co-op's hash chain (null until sealed).")
     created_at: dt.datetime
     actor: str
     action: str
@@ -72,6 +73,7 @@ class AuditEntryOut(Schema):
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditEntryOut:
         return cls(
+            id=entry.pk,
             seq=entry.seq,
             created_at=entry.created_at,
             actor=entry.actor_label,
