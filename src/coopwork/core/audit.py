@@ -1,8 +1,11 @@
 """The audit log: an append-only hash chain per co-op (and one for the installation).
 
 ``audit_append`` must run inside the transaction of the change it records, so the entry and the
-change commit or roll back together. Appends to one chain are serialised by locking the chain's head
-row, which also makes ``seq`` gapless.
+change commit or roll back together. It takes no lock: entries are inserted unsealed, and
+``audit_seal`` (run right after commit, by the background tick and by ``audit verify``) links them
+into the chain in the order they were recorded, giving each a gapless sequence number, the previous
+entry's hash and its own. Sealers of one chain are serialised by an advisory lock, so the hot path
+of every audited write stays free of a per-co-op bottleneck.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -69,45 +73,99 @@ def audit_append(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the co-op's chain. Call it inside the change's transaction."""
-    if not transaction.get_connection().in_atomic_block:
+    """Record one entry in the co-op's log. Call it inside the change's transaction.
+
+    The entry is inserted unsealed (no lock is taken, so audited writes in a co-op never wait for
+    each other); it is sealed into the hash chain right after commit by ``audit_seal``, which
+    gives it its sequence number and hash. ``audit verify`` seals what is pending first.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit_append must run inside the transaction of the change")
     key = chain_key(cooperative)
-    AuditChain.objects.get_or_create(key=key)
-    head = AuditChain.objects.select_for_update().get(key=key)
-    seq = head.length + 1
-    created_at = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    object_type = target._meta.label_lower if target is not None else ""
-    object_id = str(target.pk) if target is not None else ""
-    clean = _normalise(data or {})
-    digest = entry_digest(
-        chain=key,
-        seq=seq,
-        prev_hash=head.head_hash,
-        created_at=_timestamp(created_at),
-        actor_id=actor_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        data=clean,
-    )
     entry = AuditEntry.objects.create(
         chain=key,
-        seq=seq,
+        seq=None,
         cooperative=cooperative,
         actor_id=actor_id,
         actor_label=str(actor) if actor_id else "system",
         action=action,
-        object_type=object_type,
-        object_id=object_id,
-        data=clean,
-        created_at=created_at,
-        prev_hash=head.head_hash,
-        hash=digest,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        data=_normalise(data or {}),
+        created_at=timezone.now(),
     )
-    AuditChain.objects.filter(pk=head.pk).update(length=seq, head_hash=digest)
+    transaction.on_commit(partial(_seal_after_commit, key), robust=True)
     return entry
+
+
+def _seal_after_commit(key: str) -> None:
+    audit_seal(chain=key, wait=False)
+
+
+def _lock_chain(key: str, *, wait: bool) -> bool:
+    """Serialise sealers of one chain for the current transaction. On SQLite the transaction
+    already holds the database's write lock (IMMEDIATE), so this always succeeds."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return True
+    digest = hashlib.blake2b(f"audit-seal:{key}".encode(), digest_size=8).digest()
+    lock_id = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+
+def audit_seal(*, chain: str | None = None, wait: bool = True, batch: int = 2000) -> int:
+    """Seal pending entries into their hash chains, in the order they were recorded.
+
+    Each pending entry gets the next sequence number of its chain, the previous entry's hash and
+    its own hash; the chain head moves on. With ``wait=False`` a chain another process is
+    already sealing is skipped (that process picks up what is pending). Returns the number of
+    entries sealed.
+    """
+    keys = (
+        [chain]
+        if chain is not None
+        else sorted(
+            set(
+                AuditEntry.objects.filter(seq__isnull=True)
+                .values_list("chain", flat=True)
+                .distinct()
+            )
+        )
+    )
+    sealed = 0
+    for key in keys:
+        while True:
+            with transaction.atomic():
+                if not _lock_chain(key, wait=wait):
+                    break
+                AuditChain.objects.get_or_create(key=key)
+                head = AuditChain.objects.select_for_update().get(key=key)
+                pending = list(
+                    AuditEntry.objects.filter(chain=key, seq__isnull=True).order_by("id")[:batch]
+                )
+                if not pending:
+                    break
+                seq, prev = head.length, head.head_hash
+                for entry in pending:
+                    seq += 1
+                    entry.seq = seq
+                    entry.prev_hash = prev
+                    entry.hash = _recompute(entry)
+                    prev = entry.hash
+                AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"])
+                AuditChain.objects.filter(pk=head.pk).update(length=seq, head_hash=prev)
+                sealed += len(pending)
+            if len(pending) < batch:
+                break
+    return sealed
 
 
 @dataclass(frozen=True)
@@ -135,10 +193,13 @@ def _recompute(entry: AuditEntry) -> str:
 
 
 def audit_verify_chain(key: str) -> AuditProblem | None:
-    """Recompute the chain; return the first entry that was altered or removed, or None."""
+    """Seal what is pending, recompute the chain, and return the first entry that was altered or
+    removed, or None."""
+    audit_seal(chain=key)
     expected_prev = GENESIS
     expected_seq = 1
-    for entry in AuditEntry.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
+    entries = AuditEntry.objects.filter(chain=key, seq__isnull=False).order_by("seq")
+    for entry in entries.iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             return AuditProblem(key, expected_seq, "entry removed (sequence gap)")
         intact = _recompute(entry) == entry.hash

@@ -133,12 +133,15 @@ class AuditChain(models.Model):
 class AuditEntry(models.Model):
     """Append-only. Each entry carries the hash of the previous one in its chain.
 
-    On PostgreSQL a trigger refuses UPDATE and DELETE; ``coopwork audit verify`` recomputes every
-    hash and reports the first entry that was altered or removed.
+    Entries are inserted pending (``seq`` NULL) and sealed into the chain right after commit. On
+    PostgreSQL a trigger refuses DELETE and every UPDATE except the one sealing a pending entry;
+    ``coopwork audit verify`` recomputes every hash and reports the first entry that was altered
+    or removed.
     """
 
     chain = models.CharField(max_length=40)
-    seq = models.PositiveBigIntegerField()
+    # Set when the entry is sealed into the chain (right after commit); NULL while pending.
+    seq = models.PositiveBigIntegerField(null=True, blank=True)
     cooperative = models.ForeignKey(
         Cooperative, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -153,13 +156,18 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=80, blank=True)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["chain", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_unique_per_chain")
+        ]
+        indexes = [
+            models.Index(
+                fields=["chain", "id"], condition=models.Q(seq__isnull=True), name="audit_pending"
+            )
         ]
 
     def __str__(self) -> str:

@@ -127,5 +127,6 @@ def api_tokens(*, user: User) -> list[ApiToken]:
 
 
 def audit_entries(*, cooperative: Cooperative) -> QuerySet[AuditEntry]:
-    """The co-op's audit chain, newest first (a queryset, so callers can paginate)."""
-    return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by("-seq")
+    """The co-op's audit log, newest first (a queryset, so callers can paginate). Entries recorded
+    in the last instant may still be pending: their ``seq`` and hash are set once sealed."""
+    return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by("-id")

@@ -19,6 +19,7 @@ from coopwork.core.audit import (
     AuditProblem,
     _timestamp,
     audit_append,
+    audit_seal,
     audit_verify_all,
     audit_verify_chain,
     chain_key,
@@ -50,6 +51,7 @@ def tampering():
 
 
 def entry(chain: str, seq: int) -> AuditEntry:
+    audit_seal()  # in these tests nothing commits, so nothing is sealed after commit
     return AuditEntry.objects.get(chain=chain, seq=seq)
 
 
@@ -92,6 +94,8 @@ def chain(coop, board_user) -> str:
     """A co-op chain of six entries: created, share class, 3 colleges, board role."""
     key = chain_key(coop)
     assert AuditEntry.objects.filter(chain=key).count() == 6
+    audit_seal()  # nothing commits in these tests, so nothing was sealed after commit
+    assert AuditEntry.objects.filter(chain=key, seq__isnull=True).count() == 0
     return key
 
 
@@ -122,6 +126,7 @@ def test_chain_links_every_entry_to_the_previous(chain, coop):
 
 def test_chains_are_per_cooperative_and_system(coop, other_coop, board_user):
     token, _raw = api_token_create(user=board_user, name="cli")
+    audit_seal()
     assert chain_key(None) == SYSTEM_CHAIN
     system = AuditEntry.objects.get(chain=SYSTEM_CHAIN)
     assert (system.seq, system.action, system.cooperative_id) == (1, "api_token.created", None)
@@ -142,6 +147,7 @@ def test_data_is_normalised_as_it_will_be_read_back(coop):
             data={"when": dt.date(2027, 1, 2), "rate": Decimal("0.125"), "n": 3},
         )
     assert e.data == {"when": "2027-01-02", "rate": "0.125", "n": 3}
+    audit_seal()
     e.refresh_from_db()
     assert rehash(e) == e.hash
     assert audit_verify_chain(chain_key(coop)) is None
@@ -169,6 +175,7 @@ def test_audit_entry_rolls_back_with_its_change(coop):
     with contextlib.suppress(ZeroDivisionError), transaction.atomic():
         audit_append(cooperative=coop, actor=None, action="test.rolled_back")
         1 / 0  # noqa: B018
+    audit_seal()
     assert AuditEntry.objects.filter(chain=key).count() == 5
     assert AuditChain.objects.get(key=key).length == 5
     assert audit_verify_chain(key) is None
@@ -325,6 +332,7 @@ def test_an_entry_slipped_in_outside_audit_append_is_detected(chain, coop):
 
 def test_the_first_of_several_problems_is_reported(chain, other_coop):
     other = chain_key(other_coop)
+    audit_seal()
     with tampering():
         AuditEntry.objects.filter(chain=chain, seq=5).update(data={})
         AuditEntry.objects.filter(chain=chain, seq=2).update(data={})
@@ -397,3 +405,53 @@ def test_postgres_refuses_delete_of_an_audit_entry(chain):
             AuditEntry.objects.filter(chain=chain).delete()
     assert AuditEntry.objects.filter(chain=chain).count() == 6
     assert audit_verify_chain(chain) is None
+
+
+# --- sealing -----------------------------------------------------------------------------------
+
+
+def test_entries_wait_unsealed_until_sealed_in_recording_order(coop):
+    key = chain_key(coop)
+    with transaction.atomic():
+        first = audit_append(cooperative=coop, actor=None, action="test.first")
+        second = audit_append(cooperative=coop, actor=None, action="test.second")
+    # Nothing committed (the test runs inside a transaction), so both are still pending.
+    assert (first.seq, first.hash, second.seq) == (None, "", None)
+    assert audit_seal(chain=key) == 7  # five set-up entries and these two
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.seq, second.seq) == (6, 7)
+    assert second.prev_hash == first.hash == rehash(first)
+    assert audit_seal(chain=key) == 0
+    assert audit_verify_chain(key) is None
+
+
+def test_verify_seals_what_is_pending_first(coop):
+    with transaction.atomic():
+        audit_append(cooperative=coop, actor=None, action="test.pending")
+    out = verify_command("--chain", chain_key(coop))
+    assert "6 entries … OK" in out
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+
+
+def test_entries_are_sealed_right_after_commit(transactional_db):
+    coop = testing.make_coop("sealed")
+    key = chain_key(coop)
+    assert not AuditEntry.objects.filter(chain=key, seq__isnull=True).exists()
+    assert list(
+        AuditEntry.objects.filter(chain=key).order_by("seq").values_list("seq", flat=True)
+    ) == [1, 2, 3, 4, 5]
+    assert AuditChain.objects.get(key=key).length == 5
+
+
+@pytest.mark.postgres
+def test_trigger_lets_sealing_through_but_not_a_pending_entry_rewritten(chain, coop):
+    with transaction.atomic():
+        pending = audit_append(cooperative=coop, actor=None, action="test.pending")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=pending.pk).update(data={"forged": True})
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=pending.pk).update(seq=99, action="test.forged")
+    assert audit_seal(chain=chain) == 1
+    pending.refresh_from_db()
+    assert (pending.seq, pending.action) == (7, "test.pending")

@@ -9,7 +9,7 @@ import pytest
 
 from coopwork import testing
 from coopwork.core import errors
-from coopwork.core.audit import chain_key
+from coopwork.core.audit import audit_seal, chain_key
 from coopwork.core.models import AuditEntry, Cooperative, Role
 from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import (
@@ -53,6 +53,7 @@ def test_cooperative_create_writes_the_coop_and_its_first_audit_entry(db):
     assert (child.country, child.sponsor, child.tagline_fr) == ("FR", parent, "Courses")
     assert parent.country == "FR"
     assert child.next_register_number == 1
+    audit_seal()
     e = AuditEntry.objects.get(chain=chain_key(child))
     assert (e.seq, e.action, e.actor_id) == (1, "cooperative.created", None)
     assert e.data == {"slug": "child", "legal_form": "scic", "sponsor": "parent"}
