@@ -93,4 +93,5 @@ def gini(values: ArrayLike) -> float:
         return 0.0
     n = x.size
     ranks = np.arange(1, n + 1, dtype=np.float64)
-    return float(2.0 * np.dot(ranks, x) / (n * total) - (n + 1) / n)
+    value = float(2.0 * np.dot(ranks, x) / (n * total) - (n + 1) / n)
+    return min(max(value, 0.0), 1.0)  # rounding can step a hair outside

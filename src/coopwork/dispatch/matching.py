@@ -60,7 +60,6 @@ feasible workers — never their identities.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable
@@ -283,9 +282,9 @@ class MatchOptions:
     time_budget_s: float = 1.0
     coordinates: Coordinates = "planar"
     k: int | None = None
-    """Candidates per job and vehicle kind; None = :func:`adaptive_k`."""
+    """Candidates per job; None = :func:`adaptive_k`, lowered if needed to fit the budget."""
     reverse_k: int | None = None
-    """Nearest feasible jobs per worker added to the graph; None = ``k // 2``."""
+    """Cheapest feasible jobs per worker added to the graph; None = ``k``."""
     smoothing_s: float = DEFAULT_SMOOTHING_S
     reference_rate: float | None = None
     """Fairness reference rate (received per active second); None = the pool's own."""
@@ -312,20 +311,22 @@ class MatchOptions:
             raise ValueError("tile_jobs must be ≥ 100")
 
 
-def adaptive_k(n_jobs: int, n_workers: int) -> int:
-    """Candidates per job: grows with the log of the batch and with the demand/supply ratio.
+def adaptive_k(n_jobs: int, n_workers: int, imbalance: float = 1.0) -> int:
+    """Candidates per job: ⌈2.8 · ln(n_jobs) · √imbalance⌉, between 8 and 64.
 
-    In a balanced random batch the optimal partner of a job is, on average, further down its
-    nearest-neighbour list as the batch grows (the optimal matching length grows like
-    √(n log n), not √n), so a fixed k loses quality with size; where jobs outnumber workers each
-    job has to look further still. Measured on the synthetic cities (see the benchmark): this
-    rule keeps the gap to the exact optimum ≲ 0.1 % from 500 to 10,000 jobs.
+    A fixed k loses quality as the batch grows: in a random batch the optimal partner of a job
+    sits further down its list the larger the batch (the optimal matching is longer than the
+    nearest-neighbour one by a factor growing like √log n), and on the synthetic 20 × 20 km
+    cities the k that keeps the gap to the exact optimum near 0.1 % goes 16 → 16 → 24 → 26 for
+    1,000 → 2,000 → 5,000 → 10,000 jobs. ``imbalance`` (jobs per worker around the average job,
+    from :func:`_local_ratios`; 1 when supply and demand are spread alike, ≈ 3 for the
+    centre-heavy city) stands for density: where jobs crowd, each has to look further, and
+    raising k for every job did better per edge than raising it only in the crowded cells.
     """
     if n_jobs <= 0 or n_workers <= 0:
         return 1
-    pressure = max(1.0, n_jobs / n_workers)
-    k = 2.0 * math.log(max(n_jobs, 2)) * math.sqrt(pressure)
-    return int(min(48, max(8, math.ceil(k))))
+    k = 2.8 * math.log(max(n_jobs, 2)) * math.sqrt(max(imbalance, 1.0))
+    return int(min(64, max(8, math.ceil(k))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,6 +395,9 @@ class MatchResult:
     """(n_jobs, 2) ETAs of the two nearest other feasible workers, NaN when fewer exist."""
     waited_s: FloatArray
     unassigned_reason: list[str] = field(default_factory=list)
+    k_rule: int = 0
+    """k from :func:`adaptive_k` before the budget lowered it (``k`` is what was used)."""
+    imbalance: float = 1.0
 
     @property
     def assigned(self) -> BoolArray:
@@ -521,6 +525,17 @@ class _Problem:
     U: float
     radius_index: float
     groups: list[_Group]
+    _trees: dict[str, Any] = field(default_factory=dict)
+
+    def job_tree(self) -> Any:
+        if "jobs" not in self._trees:
+            self._trees["jobs"] = cKDTree(self.P)
+        return self._trees["jobs"]
+
+    def worker_tree(self) -> Any:
+        if "workers" not in self._trees:
+            self._trees["workers"] = cKDTree(self.Q)
+        return self._trees["workers"]
 
     @property
     def n(self) -> int:
@@ -667,50 +682,103 @@ def _smallest(key: FloatArray, ids: IntArray, k: int) -> tuple[IntArray, FloatAr
 
 
 @dataclass(eq=False)
+class _Bucket:
+    """Jobs sharing one list length: k candidates for the graph, 2k kept for the greedy."""
+
+    jobs: IntArray
+    k: int
+    worker: IntArray  # (rows, 2k) feasible workers by (cost, id), −1 padded
+    cost: FloatArray  # (rows, 2k)
+
+
+@dataclass(eq=False)
 class _Candidates:
-    worker: IntArray  # (n, L) feasible workers by (cost, id), −1 padded; the graph takes k
-    cost: FloatArray  # (n, L)
+    buckets: list[_Bucket]
     bound: FloatArray  # (n,) every worker not listed costs ≥ bound (inf: none below U unlisted)
     alt_worker: IntArray  # (n, _ALT) nearest considered workers by (eta, id)
     alt_eta: FloatArray  # (n, _ALT)
-    k: int
+    bucket_of: IntArray  # (n,)
+    row_of: IntArray  # (n,)
     inexact: int  # jobs whose lists were cut at _MAX_FETCH per kind
+
+    def first_k(self) -> tuple[IntArray, IntArray]:
+        """The graph's edges from the job side: each job's k cheapest feasible workers."""
+        jobs, workers = [], []
+        for b in self.buckets:
+            listed = b.worker[:, : b.k]
+            valid = listed >= 0
+            jobs.append(np.repeat(b.jobs, b.k)[valid.ravel()])
+            workers.append(listed[valid])
+        if not jobs:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(jobs), np.concatenate(workers)
+
+    def in_first_k(self, job: IntArray, worker: IntArray) -> BoolArray:
+        out = np.zeros(job.size, dtype=bool)
+        for bi, b in enumerate(self.buckets):
+            sel = np.flatnonzero(self.bucket_of[job] == bi)
+            if sel.size:
+                rows = self.row_of[job[sel]]
+                out[sel] = np.any(b.worker[rows, : b.k] == worker[sel, None], axis=1)
+        return out
+
+    def has_options(self) -> BoolArray:
+        out = np.zeros(self.bound.size, dtype=bool)
+        for b in self.buckets:
+            out[b.jobs] = b.worker[:, 0] >= 0
+        return out
 
 
 _CHUNK_ROWS = 8192
 
 
-def _candidates(prob: _Problem, k: int) -> _Candidates:
-    """For each job: its k cheapest feasible workers with cost < U, exactly, and more.
+def _candidates(prob: _Problem, k_of_job: IntArray) -> _Candidates:
+    """Each job's cheapest feasible workers with cost < U, exactly (see _fill), grouped by k."""
+    n = prob.n
+    cand = _Candidates(
+        buckets=[],
+        bound=np.full(n, np.inf),
+        alt_worker=np.full((n, _ALT), -1, dtype=np.int64),
+        alt_eta=np.full((n, _ALT), np.inf),
+        bucket_of=np.zeros(n, dtype=np.int64),
+        row_of=np.zeros(n, dtype=np.int64),
+        inexact=0,
+    )
+    for k in np.unique(k_of_job).tolist():
+        jobs = np.flatnonzero(k_of_job == k).astype(np.int64)
+        cand.bucket_of[jobs] = len(cand.buckets)
+        cand.row_of[jobs] = np.arange(jobs.size)
+        cand.buckets.append(_fill(prob, cand, jobs, int(k)))
+    return cand
+
+
+def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
+    """The k cheapest feasible workers with cost < U of each job, exactly, and up to 2k.
 
     Each vehicle kind the job accepts is queried for its kf nearest workers; the union is sorted
     by (cost, id). The k-th cost must be below the lowest cost an unseen worker could have
-    (``bound``: distance to the farthest fetched worker of a kind ÷ that kind's top speed, plus
-    the kind's best fairness term), and so must the third-nearest ETA: otherwise kf grows ×4
-    for that job. Up to 2k entries are kept; those costing less than ``bound`` are exact too,
-    which the greedy uses before it has to search.
+    (distance to the farthest fetched worker of a kind ÷ that kind's top speed, plus the kind's
+    best fairness term), and so must the third-nearest ETA: otherwise kf grows ×4 for that job.
+    Entries costing less than ``bound`` (unseen workers and fetched ones past 2k cost at least
+    that) are exact too, which the greedy uses before it has to search.
     """
-    n = prob.n
     L = 2 * k
     n_groups = len(prob.groups)
-    out_w = np.full((n, L), -1, dtype=np.int64)
-    out_c = np.full((n, L), np.inf)
-    bound = np.full(n, np.inf)
-    alt_w = np.full((n, _ALT), -1, dtype=np.int64)
-    alt_e = np.full((n, _ALT), np.inf)
-    inexact = 0
-    if n == 0 or n_groups == 0:
-        return _Candidates(out_w, out_c, bound, alt_w, alt_e, k, 0)
+    out_w = np.full((jobs.size, L), -1, dtype=np.int64)
+    out_c = np.full((jobs.size, L), np.inf)
+    if jobs.size == 0 or n_groups == 0:
+        return _Bucket(jobs, k, out_w, out_c)
     uses = np.stack([_group_uses(prob, g) for g in prob.groups])  # (groups, n)
     w_eta, U = prob.weights.eta, prob.U
     largest = max(g.ids.size for g in prob.groups)
-    pending = np.arange(n, dtype=np.int64)
+    pending = np.arange(jobs.size, dtype=np.int64)  # rows of this bucket
     kf = k + 8
     while pending.size:
         capped = kf >= min(largest, _MAX_FETCH)
         still: list[IntArray] = []
         for a in range(0, pending.size, _CHUNK_ROWS):
-            rows = pending[a : a + _CHUNK_ROWS]
+            local = pending[a : a + _CHUNK_ROWS]
+            rows = jobs[local]
             r = rows.size
             w = np.full((r, n_groups * kf), -1, dtype=np.int64)
             cost = np.full((r, n_groups * kf), np.inf)
@@ -734,36 +802,110 @@ def _candidates(prob: _Problem, k: int) -> _Candidates:
             no_more = lb_cost >= U
             exact = no_more | ((cc[:, k - 1] < lb_cost) & (ae[:, -1] < lb_eta))
             if capped:
-                inexact += int(np.count_nonzero(~exact))
+                cand.inexact += int(np.count_nonzero(~exact))
                 exact[:] = True
-            done = rows[exact]
+            done = local[exact]
             out_w[done], out_c[done] = cw[exact, :L], cc[exact, :L]
-            alt_w[done], alt_e[done] = aw[exact], ae[exact]
+            cand.alt_worker[jobs[done]], cand.alt_eta[jobs[done]] = aw[exact], ae[exact]
             # unlisted: unseen workers (≥ lb_cost unless none is worth it) and fetched ones past L
             unseen = np.where(no_more[exact], np.inf, lb_cost[exact])
-            bound[done] = np.minimum(unseen, cc[exact, L])
-            still.append(rows[~exact])
+            cand.bound[jobs[done]] = np.minimum(unseen, cc[exact, L])
+            still.append(local[~exact])
         pending = np.concatenate(still)
         kf *= 4
-    return _Candidates(out_w, out_c, bound, alt_w, alt_e, k, inexact)
+    return _Bucket(jobs, k, out_w, out_c)
 
 
-def _reverse_edges(prob: _Problem, kr: int) -> tuple[IntArray, IntArray]:
-    """For each worker, its kr nearest feasible jobs (pairs costing < U)."""
-    if kr <= 0 or prob.n == 0 or prob.m == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    tree = cKDTree(prob.P)
-    kq = min(kr, prob.n)
-    _dist, loc = tree.query(
-        prob.Q, k=kq, distance_upper_bound=prob.radius_index, workers=_threads(prob.m * kq)
-    )
-    loc = np.asarray(loc, dtype=np.int64).reshape(prob.m, kq)
-    hit = loc < prob.n
-    jobs = np.where(hit, loc, 0)
-    wk = np.broadcast_to(np.arange(prob.m, dtype=np.int64)[:, None], jobs.shape)
-    d, _eta, cost = prob.pair(jobs, wk)
-    ok = hit & prob.feasible(jobs, wk) & (d <= prob.options.radius_m) & (cost < prob.U)
-    return jobs[ok].astype(np.int64), wk[ok].astype(np.int64)
+_REVERSE_OVERFETCH = 2
+_DENSITY_WORKERS_PER_CELL = 8
+_DENSITY_SCALES = (1, 2, 4)
+
+
+def _local_ratios(prob: _Problem) -> tuple[FloatArray, FloatArray]:
+    """Jobs per worker around each job and around each worker.
+
+    Counts on a grid whose cells hold about 8 workers on average, summed over the 3 × 3 block
+    of cells around each point (≈ 72 workers: a neighbourhood a few candidate lists wide).
+    """
+    n, m = prob.n, prob.m
+    if n == 0 or m == 0:
+        return np.ones(n), np.ones(m)
+    if prob.options.coordinates == "planar":
+        jx, jy, wx, wy = prob.jobs.x, prob.jobs.y, prob.workers.x, prob.workers.y
+    else:  # degrees, with longitude shrunk by cos(latitude): fine for a ratio of counts
+        scale = math.cos(math.radians(float(np.median(prob.workers.y))))
+        jx, jy = prob.jobs.x * scale, prob.jobs.y
+        wx, wy = prob.workers.x * scale, prob.workers.y
+    x0, y0 = min(jx.min(), wx.min()), min(jy.min(), wy.min())
+    width = max(jx.max(), wx.max()) - x0
+    height = max(jy.max(), wy.max()) - y0
+    area = max(width * height, 1e-12)
+    side = max(math.sqrt(area * _DENSITY_WORKERS_PER_CELL / m), 1e-9)
+    nx = min(int(width / side) + 1, 4096)
+    ny = min(int(height / side) + 1, 4096)
+
+    def cells(x: FloatArray, y: FloatArray) -> tuple[IntArray, IntArray]:
+        cx = np.minimum(((x - x0) / side).astype(np.int64), nx - 1)
+        cy = np.minimum(((y - y0) / side).astype(np.int64), ny - 1)
+        return cx, cy
+
+    def block_counts(cx: IntArray, cy: IntArray) -> FloatArray:
+        flat = (cx + 1) * (ny + 2) + (cy + 1)
+        grid = np.bincount(flat, minlength=(nx + 2) * (ny + 2)).reshape(nx + 2, ny + 2)
+        out = np.zeros((nx, ny))
+        for dx in range(3):  # 3 × 3 block sums
+            for dy in range(3):
+                out += grid[dx : dx + nx, dy : dy + ny]
+        return out
+
+    jcx, jcy = cells(jx, jy)
+    wcx, wcy = cells(wx, wy)
+    jobs_near = block_counts(jcx, jcy)
+    workers_near = block_counts(wcx, wcy)
+    ratio = jobs_near / np.maximum(workers_near, 1.0)
+    return ratio[jcx, jcy], ratio[wcx, wcy]
+
+
+def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray]:
+    """For each worker, its kr cheapest feasible jobs among its 2·kr nearest (cost < U).
+
+    By cost, not distance: a job that has waited longer is cheaper to serve (waiting credit),
+    which is what pulls workers from a quiet area towards a busy one.
+    """
+    parts_j: list[IntArray] = [np.zeros(0, np.int64)]
+    parts_w: list[IntArray] = [np.zeros(0, np.int64)]
+    if prob.n == 0 or prob.m == 0:
+        return parts_j[0], parts_w[0]
+    tree = prob.job_tree()
+    for kr in np.unique(kr_of_worker).tolist():
+        if kr <= 0:
+            continue
+        kq = min(_REVERSE_OVERFETCH * kr, prob.n)
+        bucket = np.flatnonzero(kr_of_worker == kr).astype(np.int64)
+        for a in range(0, bucket.size, _CHUNK_ROWS):
+            wk_idx = bucket[a : a + _CHUNK_ROWS]
+            _dist, loc = tree.query(
+                prob.Q[wk_idx],
+                k=kq,
+                distance_upper_bound=prob.radius_index,
+                workers=_threads(wk_idx.size * kq),
+            )
+            loc = np.asarray(loc, dtype=np.int64).reshape(wk_idx.size, kq)
+            hit = loc < prob.n
+            jobs = np.where(hit, loc, 0)
+            wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
+            d, _eta, cost = prob.pair(jobs, wk)
+            ok = hit & prob.feasible(jobs, wk) & (d <= prob.options.radius_m) & (cost < prob.U)
+            cost = np.where(ok, cost, np.inf)
+            if kq > kr:
+                keep = np.argpartition(cost, kr - 1, axis=1)[:, :kr]
+                jobs = np.take_along_axis(jobs, keep, 1)
+                cost = np.take_along_axis(cost, keep, 1)
+                wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
+            ok = np.isfinite(cost)
+            parts_j.append(jobs[ok])
+            parts_w.append(wk[ok])
+    return np.concatenate(parts_j).astype(np.int64), np.concatenate(parts_w).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,67 +913,147 @@ def _reverse_edges(prob: _Problem, kr: int) -> tuple[IntArray, IntArray]:
 # ---------------------------------------------------------------------------------------------
 
 
-class _FreeIndex:
-    """A kd-tree over the workers free when it was last (re)built.
+_MAX_CLASSES = 64  # feasibility classes with their own free-worker tree; others share one
 
-    It is rebuilt once half the workers it holds have been taken, so a query never wades through
-    more taken workers than free ones (amortised: O(log m) rebuilds).
+
+@dataclass(eq=False)
+class _FreeTree:
+    tree: Any
+    ids: IntArray  # workers in the tree (free and, for a class tree, feasible when built)
+    vmax: float
+    wc_min: float
+
+
+class _FreeIndex:
+    """kd-trees over the workers still free, for the greedy's searches past a job's list.
+
+    Jobs needing the same skills, vehicle kinds and load form a feasibility class; each class
+    (up to 64) gets a tree of its free feasible workers, so a search only wades through workers
+    it could use, and a job with nobody left in reach finds out in one query. A tree is rebuilt
+    when a query finds more taken workers than free ones among those it fetched.
     """
 
     def __init__(self, prob: _Problem, taken: bytearray) -> None:
         self.prob = prob
         self.taken = taken
-        self.tree: Any = None
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.taken_since = 0
-        self.built = False
-        self.vmax = float(prob.workers.speed_mps.max())
-        self.wc_min = float(prob.wc.min())
+        self.trees: dict[tuple[int, int, float] | None, _FreeTree] = {}
+        self.attrs: tuple[list[float], ...] | None = None
+        self.int_attrs: tuple[list[int], list[int]] | None = None
 
-    def _refresh(self) -> None:
-        if self.built and 2 * self.taken_since <= self.ids.size:
-            return
-        free = np.frombuffer(self.taken, dtype=np.uint8) == 0
-        self.ids = np.flatnonzero(free).astype(np.int64)
-        self.tree = cKDTree(self.prob.Q[self.ids]) if self.ids.size else None
-        self.taken_since = 0
-        self.built = True
+    def _build(self, key: tuple[int, int, float] | None) -> _FreeTree:
+        prob = self.prob
+        w = prob.workers
+        ok = np.frombuffer(self.taken, dtype=np.uint8) == 0
+        if key is not None:
+            accepts, need, load = key
+            ok &= (w.skills & np.uint64(need)) == np.uint64(need)
+            ok &= ((np.uint64(accepts) >> w.vehicle.astype(np.uint64)) & np.uint64(1)) == 1
+            ok &= w.capacity >= load
+        ids = np.flatnonzero(ok).astype(np.int64)
+        if ids.size == 0:
+            tree = _FreeTree(None, ids, 1.0, 0.0)
+        else:
+            tree = _FreeTree(
+                cKDTree(prob.Q[ids]), ids, float(w.speed_mps[ids].max()), float(prob.wc[ids].min())
+            )
+        self.trees[key] = tree
+        return tree
 
     def cheapest_free(self, i: int) -> int:
         """The free feasible worker with the lowest (cost, id) and cost < U, exactly; or −1."""
-        self._refresh()
-        prob, ids = self.prob, self.ids
-        if self.tree is None:
-            return -1
-        taken = np.frombuffer(self.taken, dtype=np.uint8)
-        point = prob.P[i]
+        prob = self.prob
+        jobs = prob.jobs
+        key: tuple[int, int, float] | None = (
+            int(jobs.vehicles[i]),
+            int(jobs.skills[i]),
+            float(jobs.load[i]),
+        )
+        if key not in self.trees and len(self.trees) >= _MAX_CLASSES:
+            key = None
+        ft = self.trees.get(key) or self._build(key)
+        planar = prob.options.coordinates == "planar"
+        if planar and self.attrs is None:
+            w = prob.workers
+            self.attrs = (
+                prob.Q[:, 0].tolist(),
+                prob.Q[:, 1].tolist(),
+                w.speed_mps.tolist(),
+                prob.wc.tolist(),
+                w.capacity.tolist(),
+            )
+            self.int_attrs = (w.skills.tolist(), w.vehicle.tolist())
         best_w, best_c = -1, math.inf
         kf = 16
-        while True:
+        while ft.tree is not None:
+            ids = ft.ids
             kq = min(kf, ids.size)
-            dist, loc = self.tree.query(point, k=kq, distance_upper_bound=prob.radius_index)
+            dist, loc = ft.tree.query(prob.P[i], k=kq, distance_upper_bound=prob.radius_index)
             dist = np.asarray(dist, dtype=np.float64).reshape(kq)
             loc = np.asarray(loc, dtype=np.int64).reshape(kq)
             hit = loc < ids.size
-            w = ids[np.minimum(loc, ids.size - 1)]
-            row = np.full(w.size, i, dtype=np.int64)
-            d, _eta, cost = prob.pair(row, w)
-            ok = hit & (taken[w] == 0) & prob.feasible(row, w)
-            ok &= (d <= prob.options.radius_m) & (cost < prob.U)
-            if np.any(ok):
-                c_ok, w_ok = cost[ok], w[ok]
-                pick = int(np.lexsort((w_ok, c_ok))[0])
-                best_c, best_w = float(c_ok[pick]), int(w_ok[pick])
+            fetched = ids[loc[hit]]
+            if planar:
+                best_w, best_c, n_taken = self._scan(i, fetched.tolist(), best_w, best_c)
+            else:
+                best_w, best_c, n_taken = self._scan_numpy(i, fetched, best_w, best_c)
+            if 2 * n_taken > fetched.size and kf == 16:
+                ft = self._build(key)  # mostly taken around here: rebuild and start over
+                best_w, best_c = -1, math.inf
+                kf = 32  # (a fresh tree is not rebuilt again for this job)
+                continue
             if not (hit[-1] and kq < ids.size):
                 return best_w  # every free worker within the radius has been seen
             frontier = float(_from_index_distance(dist[-1:], prob.options.coordinates)[0])
-            lb = prob.weights.eta * frontier * (1 - 1e-12) / self.vmax + self.wc_min + prob.jc[i]
+            lb = prob.weights.eta * frontier * (1 - 1e-12) / ft.vmax + ft.wc_min + prob.jc[i]
             if best_c < lb or lb >= prob.U:
                 return best_w
             kf *= 4
+        return best_w
 
-    def note_taken(self) -> None:
-        self.taken_since += 1
+    def _scan(
+        self, i: int, workers: list[int], best_w: int, best_c: float
+    ) -> tuple[int, float, int]:
+        """Pure-Python pass over a few workers (same arithmetic as _Problem.pair, planar)."""
+        assert self.attrs is not None and self.int_attrs is not None
+        qx, qy, speed, wc, capacity = self.attrs
+        skills, vehicle = self.int_attrs
+        prob, taken = self.prob, self.taken
+        px, py = float(prob.P[i, 0]), float(prob.P[i, 1])
+        need, accepts = int(prob.jobs.skills[i]), int(prob.jobs.vehicles[i])
+        load, jc = float(prob.jobs.load[i]), float(prob.jc[i])
+        w_eta, U, radius = prob.weights.eta, prob.U, prob.options.radius_m
+        n_taken = 0
+        for w in workers:
+            if taken[w]:
+                n_taken += 1
+                continue
+            if skills[w] & need != need or not (accepts >> vehicle[w]) & 1 or capacity[w] < load:
+                continue
+            dx, dy = px - qx[w], py - qy[w]
+            d = math.sqrt(dx * dx + dy * dy)
+            if d > radius:
+                continue
+            c = w_eta * (d / speed[w]) + jc + wc[w]
+            if c < U and (c < best_c or (c == best_c and w < best_w)):
+                best_c, best_w = c, w
+        return best_w, best_c, n_taken
+
+    def _scan_numpy(
+        self, i: int, workers: IntArray, best_w: int, best_c: float
+    ) -> tuple[int, float, int]:
+        prob = self.prob
+        row = np.full(workers.size, i, dtype=np.int64)
+        d, _eta, cost = prob.pair(row, workers)
+        free = np.frombuffer(self.taken, dtype=np.uint8)[workers] == 0
+        ok = free & prob.feasible(row, workers) & (d <= prob.options.radius_m) & (cost < prob.U)
+        n_taken = int(workers.size - np.count_nonzero(free))
+        if np.any(ok):
+            c_ok, w_ok = cost[ok], workers[ok]
+            pick = int(np.lexsort((w_ok, c_ok))[0])
+            c, w = float(c_ok[pick]), int(w_ok[pick])
+            if c < best_c or (c == best_c and w < best_w):
+                return w, c, n_taken
+        return best_w, best_c, n_taken
 
 
 def _greedy(prob: _Problem, cand: _Candidates) -> IntArray:
@@ -841,15 +1063,19 @@ def _greedy(prob: _Problem, cand: _Candidates) -> IntArray:
         return np.full(n, -1, dtype=np.int64)
     order = np.lexsort((np.arange(n), -prob.jobs.waited_s)).tolist()
     # entries cheaper than the bound are exactly the cheapest workers, in order
-    usable = np.sum(cand.cost < cand.bound[:, None], axis=1).tolist()
+    usable = np.zeros(n, dtype=np.int64)
+    for b in cand.buckets:
+        usable[b.jobs] = np.sum(b.cost < cand.bound[b.jobs, None], axis=1)
+    usable_list = usable.tolist()
     searchable = np.isfinite(cand.bound).tolist()
-    lists = cand.worker
+    lists = [b.worker for b in cand.buckets]
+    bucket_of, row_of = cand.bucket_of.tolist(), cand.row_of.tolist()
     taken = bytearray(prob.m)
     free_index = _FreeIndex(prob, taken)
     out = [-1] * n
     for i in order:
         chosen = -1
-        for w in lists[i, : usable[i]].tolist():
+        for w in lists[bucket_of[i]][row_of[i], : usable_list[i]].tolist():
             if not taken[w]:
                 chosen = w
                 break
@@ -858,7 +1084,6 @@ def _greedy(prob: _Problem, cand: _Candidates) -> IntArray:
                 chosen = free_index.cheapest_free(i)
         if chosen >= 0:
             taken[chosen] = 1
-            free_index.note_taken()
             out[i] = chosen
     return np.asarray(out, dtype=np.int64)
 
@@ -868,9 +1093,28 @@ def _greedy(prob: _Problem, cand: _Candidates) -> IntArray:
 # ---------------------------------------------------------------------------------------------
 
 _COST_RESOLUTION = 1_000_000  # integer steps across the cost range for the min-cost flow
-# Seconds per (edge × √nodes), measured on the synthetic cities (CPU time, see the benchmark), with
-# a safety factor for a loaded machine: used to decide whether a solve fits the time budget.
-_SECONDS_PER_UNIT = {"ortools": 3e-8, "scipy": 8e-8}
+# Time model, CPU seconds measured on the synthetic cities with one core (see the benchmark):
+# a solve takes about _SOLVE_UNIT × edges × √nodes, everything before it about _STAGE_UNIT per
+# (job × k); the graph has about 1.5 edges per (job × k).
+_SOLVE_UNIT = {"ortools": 8e-9, "scipy": 5e-8}
+_STAGE_UNIT = 3.5e-6
+_SOLVE_SAFETY = 1.5
+
+
+def _solve_estimate(backend: str, edges: int, nodes: int) -> float:
+    unit = _SOLVE_UNIT.get(backend, _SOLVE_UNIT["scipy"])
+    return _SOLVE_SAFETY * (0.002 + unit * edges * math.sqrt(nodes))
+
+
+def _fit_k(k: int, n: int, m: int, budget: float, solver: str) -> int:
+    """The largest k ≤ the rule's whose expected run fits 80 % of the budget (at least 8)."""
+    if n == 0 or m == 0:
+        return k
+    backend = "scipy" if solver == "scipy" else "ortools"
+    size = max(n, m)
+    per_k = _STAGE_UNIT * size + _solve_estimate(backend, int(1.5 * size), n + m) - 0.003
+    room = 0.8 * budget - 0.005
+    return int(max(8, min(k, math.floor(room / per_k)))) if per_k > 0 else k
 
 
 def _ortools_available() -> bool:
@@ -928,33 +1172,42 @@ def _solve_scipy(
     return col_of_row
 
 
-def _tiles(
-    x: FloatArray, y: FloatArray, jobs: IntArray, size: int, shifted: bool
-) -> list[IntArray]:
-    """Cut jobs into rectangles of about `size` jobs (equal counts); shifted = offset by half."""
-    n = jobs.size
-    if n <= size:
-        return [jobs]
+def _tiles(prob: _Problem, size: int, shifted: bool) -> tuple[list[IntArray], IntArray]:
+    """Rectangles of about `size` jobs each (equal-count cuts on x, then on y within each strip),
+    offset by half a rectangle when `shifted`. Returns the jobs of each rectangle and the
+    rectangle of each worker (workers are split by the same cuts, so tiles never share one)."""
+    jx, jy, wx, wy = prob.jobs.x, prob.jobs.y, prob.workers.x, prob.workers.y
+    n = jx.size
     nx = math.ceil(math.sqrt(n / size))
 
-    def cuts(count: int, parts: int) -> list[int]:
-        if shifted:
-            inner = [round(count * (p + 0.5) / parts) for p in range(parts)]
-            return sorted({0, *inner, count})
-        return sorted({round(count * p / parts) for p in range(parts + 1)})
+    def cut_values(values: FloatArray, parts: int) -> FloatArray:
+        ordered = np.sort(values)
+        steps = np.arange(parts) + 0.5 if shifted else np.arange(1, parts)
+        picks = np.clip(
+            np.round(ordered.size * steps / parts).astype(np.int64), 0, ordered.size - 1
+        )
+        return ordered[picks]
 
-    out: list[IntArray] = []
-    by_x = jobs[np.argsort(x[jobs], kind="stable")]
-    xc = cuts(n, nx)
-    for a, b in itertools.pairwise(xc):
-        strip = by_x[a:b]
-        if strip.size == 0:
+    x_cuts = cut_values(jx, nx)
+    job_strip = np.searchsorted(x_cuts, jx, side="right")
+    worker_strip = np.searchsorted(x_cuts, wx, side="right")
+    tiles: list[IntArray] = []
+    worker_tile = np.full(wx.size, -1, dtype=np.int64)
+    for strip in range(x_cuts.size + 1):
+        in_strip = np.flatnonzero(job_strip == strip)
+        if in_strip.size == 0:
             continue
-        ny = max(1, math.ceil(strip.size / size))
-        by_y = strip[np.argsort(y[strip], kind="stable")]
-        yc = cuts(strip.size, ny)
-        out.extend(by_y[c:d] for c, d in itertools.pairwise(yc) if d > c)
-    return out
+        ny = max(1, math.ceil(in_strip.size / size))
+        y_cuts = cut_values(jy[in_strip], ny)
+        job_cell = np.searchsorted(y_cuts, jy[in_strip], side="right")
+        workers_here = np.flatnonzero(worker_strip == strip)
+        worker_cell = np.searchsorted(y_cuts, wy[workers_here], side="right")
+        for cell in range(y_cuts.size + 1):
+            jobs = in_strip[job_cell == cell].astype(np.int64)
+            if jobs.size:
+                worker_tile[workers_here[worker_cell == cell]] = len(tiles)
+                tiles.append(jobs)
+    return tiles, worker_tile
 
 
 @dataclass(eq=False)
@@ -977,20 +1230,17 @@ class _Graph:
 def _build_graph(
     prob: _Problem, cand: _Candidates, reverse: tuple[IntArray, IntArray], greedy_of: IntArray
 ) -> _Graph:
-    n, k = cand.worker.shape[0], cand.k
-    listed = cand.worker[:, :k]
-    valid = listed >= 0
-    f_job = np.repeat(np.arange(n, dtype=np.int64), k)[valid.ravel()]
-    f_worker = listed[valid]
+    n = prob.n
+    f_job, f_worker = cand.first_k()
     r_job, r_worker = reverse
     if r_job.size:
-        dup = np.any(listed[r_job] == r_worker[:, None], axis=1)
+        dup = cand.in_first_k(r_job, r_worker)
         r_job, r_worker = r_job[~dup], r_worker[~dup]
     parts_j, parts_w = [f_job, r_job], [f_worker, r_worker]
     # the greedy's pairs join the graph, so the optimum on it is never worse than the greedy
     g_job = np.flatnonzero(greedy_of >= 0)
     g_worker = greedy_of[g_job]
-    outside = ~np.any(listed[g_job] == g_worker[:, None], axis=1)
+    outside = ~cand.in_first_k(g_job, g_worker)
     g_job, g_worker = g_job[outside], g_worker[outside]
     if g_job.size:
         mark = np.zeros(n, dtype=bool)
@@ -1047,10 +1297,20 @@ def match(
 
     prob = _prepare(jobs, workers, weights, options)
     n, m = prob.n, prob.m
-    k = options.k if options.k is not None else adaptive_k(n, m)
-    kr = options.reverse_k if options.reverse_k is not None else k // 2
+    imbalance = 1.0
+    if options.k is not None:
+        k_rule = k = options.k
+    else:
+        if n and m:
+            at_jobs, _at_workers = _local_ratios(prob)
+            imbalance = float(np.clip(at_jobs, 1.0, 8.0).mean())
+        k_rule = adaptive_k(n, m, imbalance)
+        k = _fit_k(k_rule, n, m, options.time_budget_s, options.solver)
+    kr = options.reverse_k if options.reverse_k is not None else k
+    k_of_job = np.full(n, k, dtype=np.int64)
+    kr_of_worker = np.full(m, kr, dtype=np.int64)
     t = lap("prepare", start)
-    cand = _candidates(prob, k)
+    cand = _candidates(prob, k_of_job)
     t = lap("candidates", t)
     greedy_of = _greedy(prob, cand)
     t = lap("greedy", t)
@@ -1066,7 +1326,7 @@ def match(
     if n and m and backend == "greedy":
         reason = "greedy requested"
     elif n and m:
-        graph = _build_graph(prob, cand, _reverse_edges(prob, kr), greedy_of)
+        graph = _build_graph(prob, cand, _reverse_edges(prob, kr_of_worker), greedy_of)
         n_edges = int(graph.job.size)
         t = lap("graph", t)
         worker_of, path, reason = _optimise(prob, graph, worker_of, backend, start, clock)
@@ -1075,6 +1335,7 @@ def match(
         if final_cost > greedy_cost:  # cannot happen beyond rounding; keep the promise anyway
             worker_of, path, reason = greedy_of.copy(), "greedy", "greedy was cheaper"
     result = _result(prob, cand, worker_of, path, reason, greedy_cost, k, n_edges, timings)
+    result.k_rule, result.imbalance = k_rule, imbalance
     lap("explain", t)
     timings["total"] = clock() - start
     return result
@@ -1091,30 +1352,36 @@ def _optimise(
     n, m = prob.n, prob.m
     budget = prob.options.time_budget_s
     solve = _solve_ortools if backend == "ortools" else _solve_scipy
-    per_unit = _SECONDS_PER_UNIT["ortools" if backend == "ortools" else "scipy"]
+    size = prob.options.tile_jobs
+    tiled = n > size
+    greedy_of = worker_of
+    # a tiled first pass starts from nothing: the greedy's pairs cross tiles everywhere and
+    # would lock each tile out of the workers next door
+    worker_of = np.full(n, -1, dtype=np.int64) if tiled else worker_of.copy()
     job_of = np.full(m, -1, dtype=np.int64)
     assigned = np.flatnonzero(worker_of >= 0)
     job_of[worker_of[assigned]] = assigned
     all_jobs = np.arange(n, dtype=np.int64)
-    size = prob.options.tile_jobs
-    tiled = n > size
     passes = (
-        [_tiles(prob.jobs.x, prob.jobs.y, all_jobs, size, shifted) for shifted in (False, True)]
+        [_tiles(prob, size, shifted) for shifted in (False, True)]
         if tiled
-        else [[all_jobs]]
+        else [([all_jobs], np.zeros(m, dtype=np.int64))]
     )
     in_tile = np.zeros(n, dtype=bool)
     local = np.full(max(n, m), -1, dtype=np.int64)
     solved = planned = 0
-    for tiles in passes:
+    for tiles, _worker_tile in passes:
         planned += len(tiles)
     failure = ""
-    for tiles in passes:
-        for tile in tiles:
+    for tiles, worker_tile in passes:
+        for tile_no, tile in enumerate(tiles):
             in_tile[tile] = True
             e = graph.edges_of(tile)
             owner = job_of[graph.worker[e]]
-            keep = (owner < 0) | in_tile[np.maximum(owner, 0)]
+            # a tile uses its own jobs' workers and the free workers inside its rectangle
+            keep = np.where(
+                owner < 0, worker_tile[graph.worker[e]] == tile_no, in_tile[np.maximum(owner, 0)]
+            )
             e = e[keep]
             ej, ew, ec = graph.job[e], graph.worker[e], graph.cost[e]
             local[tile] = np.arange(tile.size)
@@ -1129,16 +1396,15 @@ def _optimise(
                 solved += 1
                 continue
             nodes = tile.size + uniq_w.size
-            estimate = per_unit * max(e.size, 1) * math.sqrt(nodes)
+            estimate = _solve_estimate(backend, e.size, nodes)
             if clock() - start + estimate > budget:
-                return (
-                    worker_of,
-                    _path(solved, planned, tiled),
-                    (
-                        f"time budget: {solved} of {planned} solves done, next one estimated "
-                        f"{estimate:.3f}s"
-                    ),
+                reason = (
+                    f"time budget: {solved} of {planned} solves done, next one estimated "
+                    f"{estimate:.3f}s"
                 )
+                if tiled and solved < len(passes[0][0]):  # first pass unfinished: keep greedy
+                    return greedy_of, "greedy", reason
+                return worker_of, _path(solved, planned, tiled), reason
             try:
                 col_of_row = solve(tile.size, uniq_w.size, rows, cols, ec, prob.U)
             except (RuntimeError, ValueError) as exc:  # keep the valid assignment we have
@@ -1195,7 +1461,7 @@ def _result(
         np.take_along_axis(cand.alt_eta, np.minimum(first_two, _ALT - 1), 1),
         np.nan,
     )
-    had_options = cand.worker[:, 0] >= 0
+    had_options = cand.has_options()
     reasons = [
         "best_option"
         if worker_of[i] >= 0

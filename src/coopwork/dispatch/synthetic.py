@@ -140,3 +140,149 @@ def city(
     jobs = jobs_for(rng, n_jobs, demand=demand, size_m=size_m)
     workers = workers_for(rng, n_workers, size_m=size_m)
     return City(jobs=jobs, workers=workers, size_m=size_m)
+
+
+@dataclass(frozen=True, eq=False)
+class MonthResult:
+    """What a month of simulated rounds gave under one fairness weight."""
+
+    fairness_weight: float
+    pickup_m: float
+    """Total pickup distance of the jobs served."""
+    served: int
+    offered: int
+    """Jobs that arrived (served, or expired after waiting too long)."""
+    jobs: np.ndarray
+    """Jobs each worker got."""
+    active_h: np.ndarray
+    """Hours each worker was on shift."""
+
+    @property
+    def pickup_per_job_m(self) -> float:
+        return self.pickup_m / max(self.served, 1)
+
+    @property
+    def gini_jobs(self) -> float:
+        from coopwork.dispatch.fairness import gini
+
+        return gini(self.jobs)
+
+    @property
+    def gini_rate(self) -> float:
+        """Gini of jobs per active hour (what the fairness term evens out)."""
+        from coopwork.dispatch.fairness import gini
+
+        on = self.active_h > 0
+        return gini(self.jobs[on] / self.active_h[on])
+
+
+def simulate_month(
+    fairness_weight: float,
+    *,
+    n_workers: int = 400,
+    days: int = 30,
+    rounds_per_day: int = 32,
+    round_s: float = 900.0,
+    demand_per_worker: float = 0.35,
+    seed: int = 0,
+    size_m: float = 20_000.0,
+    radius_m: float = 3000.0,
+    waiting_weight: float = 0.5,
+) -> MonthResult:
+    """A month of dispatch rounds in a synthetic city, to price a fairness weight.
+
+    Workers live at fixed homes (uniform over the city) and wait near home (±500 m) when free;
+    demand is centre-heavy, so under pure efficiency those living near the centre get more work.
+    Each worker works a fixed shift (4, 6 or 8 hours) on about 70 % of the days, at a random time
+    of the day. A served job keeps its worker busy for the next round; an unserved job waits for
+    the next round (with its waiting time) and expires after two. The fairness state fed to the
+    matcher is the jobs received and the time on shift so far this month. The same seed gives
+    the same demand and shifts for every weight, so runs differ only by the weight.
+    """
+    from coopwork.dispatch.matching import MatchOptions, Weights, match
+
+    rng = np.random.default_rng(seed)
+    pool = workers_for(rng, n_workers, size_m=size_m)
+    home_x, home_y = pool.x.copy(), pool.y.copy()
+    shift_rounds = rng.choice([16, 24, 32], size=n_workers) * rounds_per_day // 32
+    works_on = rng.random((days, n_workers)) < 0.7
+    starts = rng.integers(0, rounds_per_day - shift_rounds + 1, size=(days, n_workers))
+    demand_rng = np.random.default_rng(seed + 1)
+    jitter_rng = np.random.default_rng(seed + 2)
+    weights = Weights(eta=1.0, waiting=waiting_weight, fairness=fairness_weight)
+    options = MatchOptions(radius_m=radius_m, unassigned_eta_s=900.0, time_budget_s=5.0)
+    received = np.zeros(n_workers)
+    active_s = np.zeros(n_workers)
+    busy_until = np.zeros(n_workers, dtype=np.int64)
+    pending: JobBatch | None = None
+    pending_age = np.zeros(0, dtype=np.int64)
+    pickup = 0.0
+    served = offered = 0
+    for day in range(days):
+        for r in range(rounds_per_day):
+            now = day * rounds_per_day + r
+            on = works_on[day] & (r >= starts[day]) & (r < starts[day] + shift_rounds)
+            active_s[on] += round_s
+            free = np.flatnonzero(on & (busy_until <= now))
+            n_new = demand_rng.poisson(demand_per_worker * max(int(on.sum()), 1))
+            offered += n_new
+            fresh = jobs_for(demand_rng, n_new, demand="centre", size_m=size_m, max_wait_s=0.0)
+            if pending is not None and pending_age.size:
+                jobs = _concat_jobs(pending, fresh)
+                age = np.concatenate([pending_age, np.zeros(n_new, dtype=np.int64)])
+            else:
+                jobs, age = fresh, np.zeros(n_new, dtype=np.int64)
+            if len(jobs) == 0:
+                continue
+            wx = np.clip(home_x[free] + jitter_rng.normal(0, 500, free.size), 0, size_m)
+            wy = np.clip(home_y[free] + jitter_rng.normal(0, 500, free.size), 0, size_m)
+            workers = WorkerPool.create(
+                wx,
+                wy,
+                speed_mps=pool.speed_mps[free],
+                skills=pool.skills[free],
+                vehicle=pool.vehicle[free],
+                capacity=pool.capacity[free],
+                received=received[free],
+                active_s=active_s[free],
+            )
+            result = match(jobs, workers, weights, options)
+            got = result.worker_of >= 0
+            chosen = free[result.worker_of[got]]
+            received[chosen] += 1
+            busy_until[chosen] = now + 2
+            pickup += float(np.nansum(result.distance_m))
+            served += int(got.sum())
+            keep = ~got & (age < 2)
+            pending = _take_jobs(jobs, keep, round_s)
+            pending_age = age[keep] + 1
+    return MonthResult(
+        fairness_weight=fairness_weight,
+        pickup_m=pickup,
+        served=served,
+        offered=offered,
+        jobs=received,
+        active_h=active_s / 3600,
+    )
+
+
+def _concat_jobs(a: JobBatch, b: JobBatch) -> JobBatch:
+    return JobBatch.create(
+        np.concatenate([a.x, b.x]),
+        np.concatenate([a.y, b.y]),
+        skills=np.concatenate([a.skills, b.skills]),
+        vehicles=np.concatenate([a.vehicles, b.vehicles]),
+        load=np.concatenate([a.load, b.load]),
+        waited_s=np.concatenate([a.waited_s, b.waited_s]),
+    )
+
+
+def _take_jobs(jobs: JobBatch, keep: np.ndarray, extra_wait_s: float) -> JobBatch:
+    return JobBatch.create(
+        jobs.x[keep],
+        jobs.y[keep],
+        skills=jobs.skills[keep],
+        vehicles=jobs.vehicles[keep],
+        load=jobs.load[keep],
+        waited_s=jobs.waited_s[keep] + extra_wait_s,
+    )

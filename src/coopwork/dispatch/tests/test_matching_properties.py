@@ -86,9 +86,12 @@ def test_tiled_solves_stay_valid_and_never_worse_than_greedy(inst: Instance) -> 
     reference.check_valid(result, C, U)
     _greedy_of, greedy_total = reference.greedy(C, U, inst.jobs.waited_s)
     assert result.total_cost <= greedy_total + tolerance(inst, C, U)
-    assert result.path in ("tiled", "greedy")
-    if len(inst.workers):
-        assert result.path == "tiled"
+    # tiles that end up worse than the greedy (possible: tiles cut the graph) give the greedy
+    assert (
+        result.path == "tiled"
+        or (result.path == "greedy" and len(inst.workers) == 0)
+        or (result.reason == "greedy was cheaper")
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
