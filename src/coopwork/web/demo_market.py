@@ -9,6 +9,7 @@ co-op has none yet. Dates are relative to today, so the demo always has somethin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from coopwork.core.models import Cooperative
 from coopwork.core.selectors import user_roles
 from coopwork.core.services import role_grant
 from coopwork.marketplace.booking import DeliveryRequest, Place, RideRequest, ShiftRequest
+from coopwork.marketplace.errors import PositionTooFrequent
 from coopwork.marketplace.models import Job, Zone
 from coopwork.marketplace.services import (
     job_approve,
@@ -199,4 +201,7 @@ def _jobs(coop: Cooperative, *, camille: User, ahmed: User, client: User, lea: U
     job_transition(cooperative=coop, job_id=delivery.pk, transition="depart", actor=camille)
     job_clock_in(cooperative=coop, job_id=delivery.pk, worker=camille)
     bellecour = KNOWN["bellecour"]
-    worker_position_update(cooperative=coop, worker=camille, lat=bellecour.lat, lon=bellecour.lon)
+    with contextlib.suppress(PositionTooFrequent):  # one update per few seconds per worker
+        worker_position_update(
+            cooperative=coop, worker=camille, lat=bellecour.lat, lon=bellecour.lon
+        )
