@@ -179,6 +179,8 @@ class AuditProblem:
 
 
 def _recompute(entry: AuditEntry) -> str:
+    if entry.seq is None:
+        raise ValueError("a pending entry has no hash yet")
     return entry_digest(
         chain=entry.chain,
         seq=entry.seq,

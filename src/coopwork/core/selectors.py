@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,19 +54,7 @@ class ParameterInForce:
     version_id: int | None
 
 
-def parameter_in_force(
-    *, cooperative: Cooperative, key: str, on: dt.date | None = None
-) -> ParameterInForce:
-    """The version of ``key`` in force on ``on`` (default today), with where it came from."""
-    if key not in REGISTRY:
-        raise ParameterUnknown(key=key)
-    spec = REGISTRY[key].for_form(cooperative.legal_form)
-    day = on or timezone.localdate()
-    version = (
-        ParameterVersion.objects.filter(cooperative=cooperative, key=key, effective_from__lte=day)
-        .order_by("-effective_from", "-id")
-        .first()
-    )
+def _in_force(spec: ParamSpec, version: ParameterVersion | None) -> ParameterInForce:
     if version is None:
         return ParameterInForce(spec, spec.parse(spec.default), None, "default", "", None)
     return ParameterInForce(
@@ -78,15 +67,38 @@ def parameter_in_force(
     )
 
 
+def parameters_in_force(
+    *,
+    cooperative: Cooperative,
+    on: dt.date | None = None,
+    keys: Iterable[str] | None = None,
+) -> list[ParameterInForce]:
+    """The versions in force on ``on`` (default today) of ``keys`` (default all), in one query."""
+    wanted = list(REGISTRY) if keys is None else list(keys)
+    for key in wanted:
+        if key not in REGISTRY:
+            raise ParameterUnknown(key=key)
+    day = on or timezone.localdate()
+    latest: dict[str, ParameterVersion] = {}
+    for version in ParameterVersion.objects.filter(
+        cooperative=cooperative, key__in=wanted, effective_from__lte=day
+    ).order_by("key", "-effective_from", "-id"):
+        latest.setdefault(version.key, version)
+    return [
+        _in_force(REGISTRY[key].for_form(cooperative.legal_form), latest.get(key)) for key in wanted
+    ]
+
+
+def parameter_in_force(
+    *, cooperative: Cooperative, key: str, on: dt.date | None = None
+) -> ParameterInForce:
+    """The version of ``key`` in force on ``on`` (default today), with where it came from."""
+    return parameters_in_force(cooperative=cooperative, on=on, keys=[key])[0]
+
+
 def parameter_value(*, cooperative: Cooperative, key: str, on: dt.date | None = None) -> Any:
     """The value of governed parameter ``key`` in force on ``on`` (default today)."""
     return parameter_in_force(cooperative=cooperative, key=key, on=on).value
-
-
-def parameters_in_force(
-    *, cooperative: Cooperative, on: dt.date | None = None
-) -> list[ParameterInForce]:
-    return [parameter_in_force(cooperative=cooperative, key=k, on=on) for k in REGISTRY]
 
 
 def parameter_history(*, cooperative: Cooperative, key: str) -> list[ParameterVersion]:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re, validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_append
 from .errors import (
@@ -249,8 +251,14 @@ def user_signup(
     """
     user_model = get_user_model()
     name = username.strip()
-    if not name or len(name) > 150:
-        raise ValidationError(code="username_invalid")
+    try:
+        if not name or len(name) > 150:
+            raise DjangoValidationError("length")
+        UnicodeUsernameValidator()(name)  # letters, digits and @ . + - _ only
+    except DjangoValidationError:
+        raise ValidationError(
+            _("A username has 1 to 150 letters, digits or @ . + - _ only."), code="username_invalid"
+        ) from None
     if user_model.objects.filter(username__iexact=name).exists():
         raise UsernameTaken()
     address = email.strip()
@@ -258,6 +266,9 @@ def user_signup(
         validate_email(address)
     except DjangoValidationError:
         raise ValidationError(code="email_invalid") from None
+    # Password reset goes by e-mail, so one address belongs to one account.
+    if user_model.objects.filter(email__iexact=address).exists():
+        raise ValidationError(_("An account already uses this e-mail address."), code="email_taken")
     names = {"first_name": first_name.strip()[:150], "last_name": last_name.strip()[:150]}
     candidate = user_model(username=name, email=address, **names)
     try:

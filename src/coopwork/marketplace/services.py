@@ -29,7 +29,7 @@ from coopwork.core.models import Cooperative, RoleName
 from coopwork.core.money import Money
 from coopwork.core.parameters import parse_ratio
 from coopwork.core.permissions import require_authenticated, require_role
-from coopwork.core.selectors import parameter_in_force, user_roles
+from coopwork.core.selectors import parameter_in_force, parameters_in_force, user_roles
 from coopwork.ledger.services import LegSpec, credit, debit, transaction_post
 
 from . import errors, lifecycle
@@ -95,17 +95,18 @@ PLAIN_TRANSITIONS = frozenset({"publish", "depart", "no_show", "close_no_show"})
 
 def terms_in_force(*, cooperative: Cooperative, kind: str, on: dt.date) -> dict[str, Any]:
     """Every parameter a job depends on, with the version and decision it comes from."""
-    terms: dict[str, Any] = {}
-    for key in (*TERMS_KEYS, f"pricing_{kind}"):
-        p = parameter_in_force(cooperative=cooperative, key=key, on=on)
-        terms[key] = {
+    return {
+        p.spec.key: {
             "value": p.spec.dump(p.value),
             "version": p.version_id,
             "source": p.source,
             "ref": p.source_ref,
             "effective_from": p.effective_from.isoformat() if p.effective_from else None,
         }
-    return terms
+        for p in parameters_in_force(
+            cooperative=cooperative, on=on, keys=(*TERMS_KEYS, f"pricing_{kind}")
+        )
+    }
 
 
 def _term(job_terms: dict[str, Any], key: str) -> Any:

@@ -10,6 +10,7 @@ import pytest
 from coopwork import testing
 from coopwork.core import errors
 from coopwork.core.audit import audit_seal, chain_key
+from coopwork.core.errors import CoopError
 from coopwork.core.models import AuditEntry, Cooperative, Role
 from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import (
@@ -25,6 +26,7 @@ from coopwork.core.services import (
     cooperative_create,
     role_grant,
     role_revoke,
+    user_signup,
 )
 
 
@@ -235,3 +237,17 @@ def test_last_used_is_refreshed_at_most_every_five_minutes(db):
         api_token_authenticate(raw=raw)
     token.refresh_from_db()
     assert token.last_used_at == later
+
+
+@pytest.mark.parametrize("username", ["with space", "slash/name", "x" * 151, ""])
+def test_signup_refuses_usernames_outside_djangos_rules(db, username):
+    with pytest.raises(CoopError) as exc:
+        user_signup(username=username, email="ok@example.org", password="a-long-pass-phrase-9")
+    assert exc.value.code == "username_invalid"
+
+
+def test_signup_refuses_an_email_another_account_uses(db):
+    user_signup(username="first", email="Same@Example.org", password="a-long-pass-phrase-9")
+    with pytest.raises(CoopError) as exc:
+        user_signup(username="second", email="same@example.org", password="a-long-pass-phrase-9")
+    assert exc.value.code == "email_taken"
