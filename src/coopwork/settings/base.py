@@ -138,6 +138,7 @@ TASKS = {
 OSRM_URL = os.environ.get("OSRM_URL", "")
 
 # --- Accounts -----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["coopwork.core.throttle.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

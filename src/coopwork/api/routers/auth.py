@@ -19,6 +19,7 @@ from coopwork.api.schemas.common import ERRORS, IdPath
 from coopwork.core.errors import NotAuthenticated
 from coopwork.core.selectors import api_tokens, user_roles_by_cooperative
 from coopwork.core.services import api_token_create, api_token_revoke, user_signup
+from coopwork.core.throttle import TooManyAttempts, signin_blocked
 
 router = Router(tags=["auth"])
 
@@ -44,6 +45,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 @router.post("/tokens", auth=None, response={201: TokenCreatedOut, **ERRORS})
 def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status:
     """Exchange a username and password for a bearer token. The token is shown only here."""
+    if signin_blocked(username=payload.username):
+        raise TooManyAttempts()
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise InvalidCredentials()

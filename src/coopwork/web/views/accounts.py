@@ -41,7 +41,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 add_form_error(form, exc)
                 status = exc.status
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="coopwork.core.throttle.ThrottledModelBackend")
                 return redirect(_next_url(request))
         else:
             status = 400

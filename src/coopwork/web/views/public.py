@@ -49,7 +49,7 @@ def join(request: HttpRequest, coop: Cooperative) -> HttpResponse:
                         password=data["password1"],
                         **fields,
                     )
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    login(request, user, backend="coopwork.core.throttle.ThrottledModelBackend")
                 else:
                     application_submit(cooperative=coop, user=actor(request), **fields)
             except CoopError as exc:
