@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -96,11 +98,28 @@ def audit_append(
         data=_normalise(data or {}),
         created_at=timezone.now(),
     )
-    transaction.on_commit(partial(_seal_after_commit, key), robust=True)
+    _seal_after_commit_once(connection, key)
     return entry
 
 
+def _seal_after_commit_once(connection: Any, key: str) -> None:
+    """Register one sealing of ``key`` after commit, however many entries the transaction adds."""
+    for _sids, func, _robust in connection.run_on_commit:
+        if getattr(func, "audit_chain", None) == key:
+            return
+    callback = partial(_seal_after_commit, key)
+    callback.audit_chain = key  # type: ignore[attr-defined]
+    transaction.on_commit(callback, robust=True)
+
+
 def _seal_after_commit(key: str) -> None:
+    """Seal right after commit, at most once per ``AUDIT_SEAL_DEBOUNCE_SECONDS`` per chain: under
+    load one sealing links many entries, instead of every write paying for its own. What a
+    debounced commit leaves pending is sealed by the next one, by ``coopwork tick`` or by
+    ``audit verify``."""
+    debounce = float(getattr(settings, "AUDIT_SEAL_DEBOUNCE_SECONDS", 0))
+    if debounce > 0 and not cache.add(f"audit-sealed-recently:{key}", 1, timeout=debounce):
+        return
     audit_seal(chain=key, wait=False)
 
 

@@ -690,16 +690,19 @@ def _check_fit(job: Job, profile: WorkerProfile) -> None:
 # --- Claiming, accepting, assigning -------------------------------------------------------------
 
 
-def _free_slot(job: Job) -> int | None:
+def _open_slots(job: Job) -> list[int]:
+    """The job's free positions, lowest first (one query)."""
     taken = set(
         Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
             "slot", flat=True
         )
     )
-    for slot in range(1, job.positions + 1):
-        if slot not in taken:
-            return slot
-    return None
+    return [slot for slot in range(1, job.positions + 1) if slot not in taken]
+
+
+def _free_slot(job: Job) -> int | None:
+    free = _open_slots(job)
+    return free[0] if free else None
 
 
 def _hold(
@@ -740,8 +743,8 @@ def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignm
         status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
     ).exists():
         raise errors.AlreadyOnJob()
-    slot = _free_slot(job)
-    if slot is None:
+    free = _open_slots(job)
+    if not free:
         if job.kind != "shift":
             raise errors.JobTaken()
         assignment = Assignment.objects.create(
@@ -755,6 +758,7 @@ def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignm
             data={"job": job.pk},
         )
         return assignment
+    slot = free[0]
     assignment = _hold(job, worker.pk, slot, manual=False)
     Offer.objects.filter(job=job, status=OfferStatus.OFFERED).exclude(worker_id=worker.pk).update(
         status=OfferStatus.WITHDRAWN
@@ -769,7 +773,7 @@ def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignm
         target=assignment,
         data={"job": job.pk, "slot": slot},
     )
-    if _free_slot(job) is None:
+    if len(free) == 1:  # that was the last free position
         _move(job, "fill", actor=worker, roles={"worker"})
     else:
         _announce(job, "job.claimed", {"status": job.status, "slot": slot})

@@ -13,5 +13,10 @@ def broadcast_event(event: Event) -> None:
     if layer is None:
         return
     message = {"type": "coop.event", "name": event.name, "payload": event.payload}
-    for group in event.audiences:
-        async_to_sync(layer.group_send)(group, message)
+
+    async def send_all() -> None:
+        for group in event.audiences:
+            await layer.group_send(group, message)
+
+    if event.audiences:
+        async_to_sync(send_all)()  # one trip into the event loop for every audience

@@ -5,11 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from coopwork.core.tasks import seal_audit_log
 from coopwork.marketplace.tasks import run_timed_transitions
 
 
 class Command(BaseCommand):
-    help = "Enqueue the marketplace's timed transitions (offer expiry, auto-approval)."
+    help = (
+        "Enqueue the periodic work: the marketplace's timed transitions (offer expiry, "
+        "auto-approval) and sealing pending audit entries."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", type=int, default=0, help="repeat every N seconds")
@@ -18,9 +22,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         runs = 0
         while True:
-            result = run_timed_transitions.enqueue()
             runs += 1
-            self.stdout.write(f"tick {runs}: {result.status} {getattr(result, 'return_value', '')}")
+            for job in (run_timed_transitions, seal_audit_log):
+                result = job.enqueue()
+                value: object = ""
+                if result.errors:
+                    value = result.errors[-1].exception_class_path
+                else:
+                    value = result.return_value if result.is_finished else ""
+                self.stdout.write(f"tick {runs}: {job.name} {result.status} {value}")
             if not options["loop"] or (options["max_runs"] and runs >= options["max_runs"]):
                 return
             time.sleep(options["loop"])
