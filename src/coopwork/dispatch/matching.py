@@ -289,8 +289,8 @@ class MatchOptions:
     reference_rate: float | None = None
     """Fairness reference rate (received per active second); None = the pool's own."""
     solver: Solver = "auto"
-    tile_jobs: int = 12_000
-    """Batches with more jobs are solved in tiles of about this many jobs."""
+    tile_jobs: int = 25_000
+    """Batches with more jobs are solved in tiles of about this many jobs (see the module doc)."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.radius_m) and self.radius_m > 0):
@@ -312,21 +312,27 @@ class MatchOptions:
 
 
 def adaptive_k(n_jobs: int, n_workers: int, imbalance: float = 1.0) -> int:
-    """Candidates per job: ⌈2.8 · ln(n_jobs) · √imbalance⌉, between 8 and 64.
+    """Candidates per job: ⌈(7 · ln n_jobs − 37) · imbalance^¾⌉, between 8 and 96.
 
     A fixed k loses quality as the batch grows: in a random batch the optimal partner of a job
     sits further down its list the larger the batch (the optimal matching is longer than the
-    nearest-neighbour one by a factor growing like √log n), and on the synthetic 20 × 20 km
-    cities the k that keeps the gap to the exact optimum near 0.1 % goes 16 → 16 → 24 → 26 for
-    1,000 → 2,000 → 5,000 → 10,000 jobs. ``imbalance`` (jobs per worker around the average job,
-    from :func:`_local_ratios`; 1 when supply and demand are spread alike, ≈ 3 for the
-    centre-heavy city) stands for density: where jobs crowd, each has to look further, and
-    raising k for every job did better per edge than raising it only in the crowded cells.
+    nearest-neighbour one by a factor growing like √log n, and with the radius and the price of
+    "unassigned" fixed, a denser batch makes long reassignment chains worth more). On the
+    synthetic 20 × 20 km city with uniform demand, the k that keeps the gap to the exact optimum
+    near 0.1 % was 16, 16, 24 and 27 for 1,000, 2,000, 5,000 and 10,000 jobs; the rule gives 12,
+    17, 23 and 28 (and 44 for 100,000, where the time budget usually lowers it).
+
+    ``imbalance`` (jobs per worker around the average job, from :func:`_local_ratios`: about 1
+    when demand and supply are spread alike, about 3 for the centre-heavy city) stands for
+    density: where jobs crowd, the optimum moves workers in from further away, and a job needs a
+    longer list (centre-heavy, 5,000 jobs: k = 48 gave 0.33 %, k = 64 gave 0.20 %). Raising k
+    for every job did better per edge than raising it only in the crowded cells.
     """
     if n_jobs <= 0 or n_workers <= 0:
         return 1
-    k = 2.8 * math.log(max(n_jobs, 2)) * math.sqrt(max(imbalance, 1.0))
-    return int(min(64, max(8, math.ceil(k))))
+    base = max(8.0, 7.0 * math.log(max(n_jobs, 2)) - 37.0)
+    k = base * max(imbalance, 1.0) ** 0.75
+    return int(min(96, max(8, math.ceil(k))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1094,10 +1100,11 @@ def _greedy(prob: _Problem, cand: _Candidates) -> IntArray:
 
 _COST_RESOLUTION = 1_000_000  # integer steps across the cost range for the min-cost flow
 # Time model, CPU seconds measured on the synthetic cities with one core (see the benchmark):
-# a solve takes about _SOLVE_UNIT × edges × √nodes, everything before it about _STAGE_UNIT per
-# (job × k); the graph has about 1.5 edges per (job × k).
+# a solve takes about _SOLVE_UNIT × edges × √nodes (tiles: per tile); the stages before it
+# about _STAGE_FIXED per job plus _STAGE_UNIT per (job × k); a graph has ~1.5 edges per (job × k).
 _SOLVE_UNIT = {"ortools": 8e-9, "scipy": 5e-8}
-_STAGE_UNIT = 3.5e-6
+_STAGE_FIXED = 2.5e-5
+_STAGE_UNIT = 2.5e-6
 _SOLVE_SAFETY = 1.5
 
 
@@ -1106,15 +1113,19 @@ def _solve_estimate(backend: str, edges: int, nodes: int) -> float:
     return _SOLVE_SAFETY * (0.002 + unit * edges * math.sqrt(nodes))
 
 
-def _fit_k(k: int, n: int, m: int, budget: float, solver: str) -> int:
+def _fit_k(k: int, n: int, m: int, budget: float, solver: str, tile_jobs: int) -> int:
     """The largest k ≤ the rule's whose expected run fits 80 % of the budget (at least 8)."""
     if n == 0 or m == 0:
         return k
     backend = "scipy" if solver == "scipy" else "ortools"
     size = max(n, m)
-    per_k = _STAGE_UNIT * size + _solve_estimate(backend, int(1.5 * size), n + m) - 0.003
-    room = 0.8 * budget - 0.005
-    return int(max(8, min(k, math.floor(room / per_k)))) if per_k > 0 else k
+    tile = min(n, tile_jobs)
+    tiles = 1 if n <= tile_jobs else 2 * math.ceil(n / tile_jobs) + 1
+    per_k = _STAGE_UNIT * size + tiles * _SOLVE_SAFETY * _SOLVE_UNIT[backend] * 1.5 * tile * (
+        math.sqrt(tile * (1 + m / n))
+    )
+    room = 0.8 * budget - _STAGE_FIXED * size - tiles * _SOLVE_SAFETY * 0.002
+    return int(max(8, min(k, math.floor(room / per_k))))
 
 
 def _ortools_available() -> bool:
@@ -1305,7 +1316,7 @@ def match(
             at_jobs, _at_workers = _local_ratios(prob)
             imbalance = float(np.clip(at_jobs, 1.0, 8.0).mean())
         k_rule = adaptive_k(n, m, imbalance)
-        k = _fit_k(k_rule, n, m, options.time_budget_s, options.solver)
+        k = _fit_k(k_rule, n, m, options.time_budget_s, options.solver, options.tile_jobs)
     kr = options.reverse_k if options.reverse_k is not None else k
     k_of_job = np.full(n, k, dtype=np.int64)
     kr_of_worker = np.full(m, kr, dtype=np.int64)
@@ -1373,15 +1384,15 @@ def _optimise(
     for tiles, _worker_tile in passes:
         planned += len(tiles)
     failure = ""
-    for tiles, worker_tile in passes:
+    for pass_no, (tiles, worker_tile) in enumerate(passes):
         for tile_no, tile in enumerate(tiles):
             in_tile[tile] = True
             e = graph.edges_of(tile)
             owner = job_of[graph.worker[e]]
-            # a tile uses its own jobs' workers and the free workers inside its rectangle
-            keep = np.where(
-                owner < 0, worker_tile[graph.worker[e]] == tile_no, in_tile[np.maximum(owner, 0)]
-            )
+            # a tile uses its own jobs' workers and free workers: in the first pass only those
+            # inside its rectangle (so that no tile grabs its neighbours'), later any
+            free_ok = worker_tile[graph.worker[e]] == tile_no if pass_no == 0 else owner < 0
+            keep = np.where(owner < 0, free_ok, in_tile[np.maximum(owner, 0)])
             e = e[keep]
             ej, ew, ec = graph.job[e], graph.worker[e], graph.cost[e]
             local[tile] = np.arange(tile.size)

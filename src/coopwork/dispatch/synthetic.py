@@ -134,9 +134,29 @@ def city(
     demand: Demand = "uniform",
     seed: int = 0,
     size_m: float = 20_000.0,
+    fleet: Literal["mixed", "cars"] = "mixed",
 ) -> City:
-    """A reproducible synthetic city: the same arguments always give the same arrays."""
+    """A reproducible synthetic city: the same arguments always give the same arrays.
+
+    ``fleet="cars"`` is the textbook balanced city: identical cars (30 km/h ± 10 %) and plain
+    rides any of them can take, so the pickup ETA is the pickup distance at one speed.
+    """
     rng = np.random.default_rng(seed)
+    if fleet == "cars":
+        x, y = job_positions(rng, n_jobs, demand, size_m)
+        jobs = JobBatch.create(x, y, load=np.ones(n_jobs), waited_s=rng.uniform(0, 120, n_jobs))
+        workers = WorkerPool.create(
+            rng.uniform(0, size_m, n_workers),
+            rng.uniform(0, size_m, n_workers),
+            speed_mps=SPEED_MPS[CAR] * rng.uniform(0.9, 1.1, n_workers),
+            vehicle=np.full(n_workers, CAR),
+            capacity=np.full(n_workers, CAPACITY[CAR]),
+            received=rng.poisson(30, n_workers).astype(np.float64),
+            active_s=np.full(n_workers, 20 * 3600.0),
+        )
+        return City(jobs=jobs, workers=workers, size_m=size_m)
+    if fleet != "mixed":
+        raise ValueError("fleet is 'mixed' or 'cars'")
     jobs = jobs_for(rng, n_jobs, demand=demand, size_m=size_m)
     workers = workers_for(rng, n_workers, size_m=size_m)
     return City(jobs=jobs, workers=workers, size_m=size_m)
