@@ -77,6 +77,9 @@ def test_htmx_quote_asks_for_what_is_missing(booker):
     html = response.content.decode()
     assert "Still needed:" in html and "Site" in html
     assert 'value="confirm"' not in html
+    # A stop is named once, not as its address and coordinates.
+    html = booker.get("/c/alpha/book/ride/quote/", {"passengers": "1"}, **htmx()).content.decode()
+    assert "Pick-up, Drop-off" in html and "Latitude" not in html
 
 
 def test_htmx_quote_outside_the_service_area_is_a_400_with_the_message(booker, coop):

@@ -96,6 +96,23 @@ def _message(form: BookingForm, exc: CoopError) -> tuple[str | None, str]:
     return None, exc.render_message()
 
 
+def _missing(form: BookingForm) -> list[str]:
+    """What the form still needs, in words: a stop by its name rather than its three fields."""
+    places = dict(form.places)
+    names: list[str] = []
+    for name in form.errors:
+        prefix, _sep, part = name.rpartition("_")
+        if prefix in places and part in ("known", "address", "lat", "lon"):
+            label = str(places[prefix])
+        elif name in form.fields:
+            label = str(form.fields[name].label)
+        else:
+            continue
+        if label not in names:
+            names.append(label)
+    return names
+
+
 @require_GET
 @coop_view
 def book(request: HttpRequest, coop: Cooperative) -> HttpResponse:
@@ -164,7 +181,7 @@ def book_quote(request: HttpRequest, coop: Cooperative, kind: str) -> HttpRespon
     """htmx: the price and its breakdown for the form as it is now, checked by the service."""
     form = _kind_form(kind)(request.GET, currency=coop.currency)
     if not form.is_valid():
-        missing = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+        missing = _missing(form)
         return render(
             request,
             "web/book/_quote.html",
