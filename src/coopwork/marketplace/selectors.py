@@ -26,6 +26,7 @@ from .models import (
     OfferStatus,
     Rating,
     WorkerProfile,
+    Zone,
 )
 from .services import job_roles
 
@@ -487,3 +488,166 @@ def invoice_get(*, cooperative: Cooperative, invoice_id: int) -> Invoice | None:
         .filter(cooperative=cooperative, pk=invoice_id)
         .first()
     )
+
+
+# --- Reads for the API: one call per request, with the same access rules as the pages ------------
+
+
+def jobs_for(
+    *, cooperative: Cooperative, user: User, role: str, status: str | None = None
+) -> QuerySet[Job]:
+    """The jobs one person lists, latest start first: those they booked (``client``), those they
+    hold or held a position or waiting-list place on (``worker``; positions given back are left
+    out), or every job of the co-op (``coordinator``, who must hold that role)."""
+    from coopwork.core.permissions import require_authenticated, require_role
+
+    require_authenticated(user=user)
+    jobs = Job.objects.filter(cooperative=cooperative)
+    if role == "coordinator":
+        require_role(user=user, cooperative=cooperative, roles={RoleName.COORDINATOR})
+    elif role == "worker":
+        jobs = jobs.filter(
+            Exists(
+                Assignment.objects.filter(job=OuterRef("pk"), worker_id=user.pk).exclude(
+                    status=AssignmentStatus.RELEASED
+                )
+            )
+        )
+    else:
+        jobs = jobs.filter(client_id=user.pk)
+    if status is not None:
+        jobs = jobs.filter(status=status)
+    return jobs.select_related(*JOB_RELATED).order_by("-starts_at", "-id")
+
+
+def _receipt_workers(job: Job) -> set[int]:
+    return {int(w["worker"]) for w in (job.receipt or {}).get("workers", [])}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job as one viewer may see it. People on the job (its client, its workers, the co-op's
+    coordinators) see who is on it, the receipt, ratings and cases; a worker who may take the open
+    job sees what it is, where, when and for what pay, and nothing about the people."""
+
+    job: Job
+    roles: frozenset[str]
+    assignments: list[Assignment]
+    transitions: list[lifecycle.Transition]
+    receipt: dict[str, Any] | None
+    can_claim: bool
+    show_codes: bool
+    cancellation: CancellationPreview | None
+    ratings: list[Rating]
+    cases: list[Case]
+
+    @property
+    def involved(self) -> bool:
+        return bool(self.roles)
+
+
+def job_view(
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    user: User | AnonymousUser,
+    now: dt.datetime | None = None,
+) -> JobView:
+    job = job_get(cooperative=cooperative, job_id=job_id, user=user)
+    viewer: User = user  # type: ignore[assignment]  # job_get refused anonymous users
+    roles = frozenset(job_roles(job=job, user=viewer))
+    available = lifecycle.available(state=job.status, kind=job.kind, roles=set(roles))
+    if not roles:
+        mine = Assignment.objects.filter(
+            job=job,
+            worker_id=viewer.pk,
+            status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.WAITLISTED],
+        ).exists()
+        return JobView(
+            job=job,
+            roles=roles,
+            assignments=[],
+            transitions=available,
+            receipt=receipt(job=job) if viewer.pk in _receipt_workers(job) else None,
+            can_claim=not mine and job.status in (lifecycle.OPEN, lifecycle.ASSIGNED),
+            show_codes=False,
+            cancellation=None,
+            ratings=[],
+            cases=[],
+        )
+    cancellation = None
+    if lifecycle.allowed("cancel", state=job.status, kind=job.kind, roles=set(roles))[0]:
+        cancellation = cancellation_preview(job=job, now=now)
+    visible = ratings_visible(job=job, now=now)
+    return JobView(
+        job=job,
+        roles=roles,
+        assignments=job_assignments(job=job),
+        transitions=available,
+        receipt=receipt(job=job),
+        can_claim=False,
+        # The codes prove presence (shift) and delivery: only the client's side sees them, and
+        # only while they are of use.
+        show_codes=bool(roles & {"client", "coordinator"})
+        and job.status
+        in (lifecycle.OPEN, lifecycle.ASSIGNED, lifecycle.EN_ROUTE, lifecycle.STARTED),
+        cancellation=cancellation,
+        ratings=[
+            r for r in visible if "coordinator" in roles or viewer.pk in (r.rater_id, r.ratee_id)
+        ],
+        cases=cases(job=job),
+    )
+
+
+def job_receipt(
+    *, cooperative: Cooperative, job_id: int, user: User | AnonymousUser
+) -> dict[str, Any]:
+    """The one receipt of a job, for its client, its workers (also those paid a cancellation
+    fee) and coordinators; anyone else who may see the job gets ``not_your_job``."""
+    job = job_get(cooperative=cooperative, job_id=job_id, user=user)
+    viewer: User = user  # type: ignore[assignment]  # job_get refused anonymous users
+    if not job_roles(job=job, user=viewer) and viewer.pk not in _receipt_workers(job):
+        raise errors.NotYourJob()
+    return receipt(job=job)
+
+
+def job_messages(
+    *, cooperative: Cooperative, job_id: int, user: User | AnonymousUser
+) -> list[Message]:
+    """A job's messages, for the people on it (the same people who may write there)."""
+    job = job_get(cooperative=cooperative, job_id=job_id, user=user)
+    viewer: User = user  # type: ignore[assignment]  # job_get refused anonymous users
+    if not job_roles(job=job, user=viewer):
+        raise errors.NotYourJob()
+    return messages(job=job)
+
+
+def invoices_for(*, cooperative: Cooperative, user: User) -> list[Invoice]:
+    """Every invoice for the co-op's coordinators and board; a client's own for anyone else."""
+    roles = user_roles(user=user, cooperative=cooperative)
+    if roles & {RoleName.COORDINATOR, RoleName.BOARD}:
+        return invoices(cooperative=cooperative)
+    return invoices(cooperative=cooperative, client=user)
+
+
+def invoice_for_viewer(
+    *, cooperative: Cooperative, invoice_id: int, user: User | AnonymousUser
+) -> Invoice:
+    """One invoice, for its client or the co-op's coordinators and board. Anyone else gets the
+    same 404 as for an invoice that does not exist."""
+    from coopwork.core.errors import NotFound
+
+    invoice = invoice_get(cooperative=cooperative, invoice_id=invoice_id)
+    if invoice is None or not user.is_authenticated:
+        raise NotFound(code="invoice_not_found")
+    if invoice.client_id != user.pk and not user_roles(user=user, cooperative=cooperative) & {
+        RoleName.COORDINATOR,
+        RoleName.BOARD,
+    }:
+        raise NotFound(code="invoice_not_found")
+    return invoice
+
+
+def zones(*, cooperative: Cooperative) -> list[Zone]:
+    """The co-op's service areas (bookings must start inside one, once there are any)."""
+    return list(Zone.objects.filter(cooperative=cooperative).order_by("code"))

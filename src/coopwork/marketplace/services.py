@@ -1596,8 +1596,14 @@ def message_post(*, cooperative: Cooperative, job_id: int, sender: User, body: s
     return message
 
 
-def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+def notifications_mark_read(
+    *, user: User, ids: list[int] | None = None, cooperative: Cooperative | None = None
+) -> int:
+    """Mark the user's own unread notifications read: those given, or all of them (of one co-op
+    when ``cooperative`` is given). Returns how many were marked."""
     qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if cooperative is not None:
+        qs = qs.filter(cooperative=cooperative)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
