@@ -2,11 +2,27 @@
 
 from ninja import NinjaAPI
 
-from . import applications, auth, books, coops, fallback, me, parameters, registers, shares
+from . import (
+    applications,
+    auth,
+    books,
+    coops,
+    coordination,
+    fallback,
+    jobs,
+    me,
+    notifications,
+    parameters,
+    registers,
+    shares,
+    work,
+)
 
 
 def register(api: NinjaAPI) -> None:
     api.add_router("/auth", auth.router)
     for module in (coops, applications, me, shares, registers, parameters, books):
+        api.add_router("", module.router)
+    for module in (jobs, work, coordination, notifications):  # the marketplace
         api.add_router("", module.router)
     api.add_router("", fallback.router)  # last: it matches every path the others did not
