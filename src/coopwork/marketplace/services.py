@@ -559,7 +559,9 @@ def job_worker_no_show(
         assignment.slot = None
         assignment.save(update_fields=["status", "slot"])
     else:
-        promoted = _free_position(job, assignment, AssignmentStatus.NO_SHOW, actor, roles)
+        # Reopening the freed position is the consequence, not the client's own transition
+        # (``reopen`` is not a client's to make), as completing is after ``job_send_home``.
+        promoted = _free_position(job, assignment, AssignmentStatus.NO_SHOW, actor, {"system"})
     audit_append(
         cooperative=cooperative,
         actor=actor,
