@@ -54,6 +54,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SLUG = "coursiers-unis"
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def _file_database_on_sqlite() -> None:
@@ -175,6 +176,9 @@ def test_shift_booked_claimed_clocked_approved_same_receipt(
     assert job.quote["split"]["total"] == expected.split.total
     code = client.locator("[data-clock-code]").inner_text().strip()
     assert code == job.clock_code
+    # No websocket under WSGI: the page says it polls instead.
+    expect(client.locator("#job-state")).to_have_attribute("data-live-mode", "poll")
+    client.evaluate("window.__marker = 1")
     shot(client, "client-job-page-with-the-clock-in-code")
 
     # The worker, on a phone, sees the shift with their part of the pay and claims it.
@@ -188,6 +192,10 @@ def test_shift_booked_claimed_clocked_approved_same_receipt(
     shot(worker, "worker-sees-the-open-shift")
     card.get_by_role("button", name="Claim a position").click()
     expect(worker.locator(".notice-success")).to_contain_text("It is yours: Renfort vente")
+    # The client's page, polling, shows the worker without a reload.
+    expect(client.locator("[data-live-status]")).to_have_text("assigned")
+    expect(client.locator("#job-state")).to_contain_text("camille")
+    assert client.evaluate("window.__marker") == 1
     mine = worker.locator(f"#my-job-{job.pk}")
     expect(mine).to_be_visible()
     # A wrong code is refused next to the form, and nothing changes.
@@ -344,6 +352,14 @@ def test_ride_booked_accepted_and_followed_live_without_reload(
     client.evaluate("window.__marker = 1")
     shot(client, "client-waiting-for-a-driver")
 
+    # The coordinator watches the live board.
+    coord_ctx, board = new_page(browser, errors)
+    sign_in(board, base, "nora", "nora-demo-2026")
+    board.goto(f"{base}/c/{SLUG}/coord/")
+    expect(board.locator("#column-open")).to_contain_text(job.reference)
+    expect(board.locator("#coord-columns")).to_have_attribute("data-live-mode", "socket")
+    board.evaluate("window.__marker = 1")
+
     # Ahmed, on his phone and sharing his position, takes the ride.
     worker_ctx, worker = new_page(
         browser,
@@ -365,6 +381,11 @@ def test_ride_booked_accepted_and_followed_live_without_reload(
     expect(live).to_contain_text("ahmed")
     assert client.evaluate("window.__marker") == 1
     shot(client, "client-sees-the-driver-assigned-live")
+    board_job = board.locator(f"#board-job-{job.pk}")
+    expect(board.locator("#column-assigned")).to_contain_text(job.reference)
+    expect(board_job).to_contain_text("ahmed")
+    assert board.evaluate("window.__marker") == 1
+    shot(board, "coordinator-board-follows-live")
 
     # He sets off: his browser sends his position, the client sees the ETA.
     worker.locator(f"#my-job-{job.pk}").get_by_role("button", name="On my way").click()
@@ -389,6 +410,7 @@ def test_ride_booked_accepted_and_followed_live_without_reload(
     assert job.status == "completed"
     client_ctx.close()
     worker_ctx.close()
+    coord_ctx.close()
     # Queries made between browser steps run inside Playwright's greenlet, whose connection the
     # test database's teardown does not see: close it here (on PostgreSQL it would otherwise keep
     # the test database busy when it is dropped).

@@ -269,4 +269,14 @@
     init(document);
   }
   document.addEventListener("htmx:load", function (e) { if (e.target && e.target.querySelectorAll) init(e.target); });
+
+  // [data-swap-if-changed]: keep the content (and a button about to be clicked) when the answer
+  // is the same as what is shown, e.g. the price asked again when a field loses focus.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.hasAttribute("data-swap-if-changed") || !e.detail.xhr) return;
+    var html = e.detail.xhr.responseText;
+    if (target._shown === html && e.detail.xhr.status < 400) e.detail.shouldSwap = false;
+    else target._shown = html;
+  });
 })();
