@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, RootModel
+from pydantic import AwareDatetime, BeforeValidator, RootModel
 
 from coopwork.core.money import Money
 from coopwork.marketplace import booking, lifecycle
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 
 # --- Bounded inputs ------------------------------------------------------------------------------
 
+
+def _text_only(value: object) -> object:
+    # A number would be read as a Unix timestamp: times are ISO 8601 text with a UTC offset.
+    if not isinstance(value, str):
+        raise ValueError("give an ISO 8601 date and time with a UTC offset")
+    return value
+
+
+When = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 Address = Annotated[str, Field(min_length=1, max_length=300), NoNul]
 Skill = Annotated[str, Field(max_length=60), NoNul]
 Category = Annotated[str, Field(min_length=1, max_length=60), NoNul]
@@ -80,8 +89,8 @@ class ShiftIn(_BookingIn):
     title: Name = ""
     site_name: Name
     place: PlaceIn
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="At most 16 hours after the start.")
+    starts_at: When
+    ends_at: When = Field(description="At most 16 hours after the start.")
     hourly_rate_minor: Quantity = Field(
         description="Billed per hour and position, in minor units of the co-op's currency."
     )
@@ -110,7 +119,7 @@ class RideIn(_BookingIn):
     kind: Literal["ride"]
     pickup: PlaceIn
     dropoff: PlaceIn
-    starts_at: AwareDatetime
+    starts_at: When
     passengers: Quantity = Field(1, description="1 to 8.")
     vehicle: Vehicle = "car"
 
@@ -133,10 +142,10 @@ class DeliveryIn(_BookingIn):
     dropoff: PlaceIn
     parcel_size: Literal["S", "M", "L"]
     weight_g: Quantity = Field(description="1 g to 200 kg.")
-    pickup_from: AwareDatetime
-    pickup_until: AwareDatetime
-    dropoff_from: AwareDatetime
-    dropoff_until: AwareDatetime
+    pickup_from: When
+    pickup_until: When
+    dropoff_from: When
+    dropoff_until: When
     proof_kind: Literal["photo", "signature", "code"] = "code"
 
     def to_domain(self) -> booking.DeliveryRequest:
@@ -161,8 +170,8 @@ class TaskIn(_BookingIn):
     title: Name = ""
     category: Category
     place: PlaceIn
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: When
+    ends_at: When
     mode: Literal["fixed", "hourly"]
     fixed_price_minor: Quantity | None = Field(
         None, description="Fixed mode: the price in minor units."

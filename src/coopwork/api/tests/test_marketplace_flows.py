@@ -21,10 +21,10 @@ from coopwork.marketplace.models import DeliveryDetail, Job
 from .test_marketplace_world import (  # noqa: F401  (fixtures)
     Clock,
     MarketWorld,
-    clock,
+    clock_fixture,
     delivery_body,
     later,
-    market,
+    market_fixture,
     ride_body,
     shift_body,
     task_body,
@@ -48,7 +48,9 @@ def assert_settled_and_balanced(world: MarketWorld, job_id: int) -> dict[str, An
     job = Job.objects.get(pk=job_id)
     assert job.status == "settled"
     assert job.settlement_id is not None
-    legs = list(Leg.objects.filter(transaction_id=job.settlement_id).values_list("amount", flat=True))
+    legs = list(
+        Leg.objects.filter(transaction_id=job.settlement_id).values_list("amount", flat=True)
+    )
     assert legs and sum(legs) == 0
     books = trial_balance(cooperative=world.coop)
     assert books.balanced
@@ -138,9 +140,7 @@ def test_shift_from_quote_to_settled(market: MarketWorld, clock: Clock) -> None:
     assert earnings["hours"] == "7.50"
 
 
-def test_ride_from_booking_to_settled_with_the_pay_floor(
-    market: MarketWorld, clock: Clock
-) -> None:
+def test_ride_from_booking_to_settled_with_the_pay_floor(market: MarketWorld, clock: Clock) -> None:
     client, worker = market.api("client"), market.api("worker")
     start = later(2, 10)
     job = _ok(client.post("/coops/alpha/jobs", ride_body(start)), 201)

@@ -23,7 +23,7 @@ from .test_marketplace_world import (  # noqa: F401  (fixture)
     MarketWorld,
     counts,
     later,
-    market,
+    market_fixture,
     ride_body,
     shift_body,
 )

@@ -219,7 +219,9 @@ class MarketWorld:
     # --- Builders, through the services ----------------------------------------------------------
 
     def _book(self, request: Any, **kwargs: Any) -> Job:
-        return job_book(cooperative=self.coop, client=self.user("client"), request=request, **kwargs)
+        return job_book(
+            cooperative=self.coop, client=self.user("client"), request=request, **kwargs
+        )
 
     def _claim(self, job: Job, role: str = "worker") -> Job:
         job_claim(cooperative=self.coop, job_id=job.pk, worker=self.user(role))
@@ -336,8 +338,8 @@ def _role(coop: Cooperative, username: str, first: str, last: str, role: str) ->
     return user
 
 
-@pytest.fixture
-def market(db: None) -> Iterator[MarketWorld]:
+@pytest.fixture(name="market")
+def market_fixture(db: None) -> Iterator[MarketWorld]:
     cache.clear()  # position updates are rate-limited through the cache
     coop = testing.make_coop("alpha", name="Alpha Coop")
     other = testing.make_coop("beta", name="Beta Coop")
@@ -367,8 +369,8 @@ class Clock:
         self.moment = moment
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+@pytest.fixture(name="clock")
+def clock_fixture(monkeypatch: pytest.MonkeyPatch) -> Clock:
     real = timezone.now
     controlled = Clock()
     monkeypatch.setattr(timezone, "now", lambda: controlled.moment or real())
@@ -383,7 +385,7 @@ __all__ = [
     "Clock",
     "MarketWorld",
     "assert_refused",
-    "clock",
+    "clock_fixture",
     "counts",
-    "market",
+    "market_fixture",
 ]
