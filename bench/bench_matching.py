@@ -45,7 +45,8 @@ OUTPUT = ROOT / "bench" / "output"
 EFFICIENCY = Weights(eta=1.0)
 BASE = MatchOptions(radius_m=3000.0, unassigned_eta_s=600.0)
 SEED = 2026
-FAIRNESS_WEIGHTS = (0.0, 120.0, 240.0, 480.0, 720.0, 960.0, 1440.0)
+FAIRNESS_WEIGHTS = (0.0, 120.0, 240.0, 360.0, 480.0, 540.0, 600.0, 720.0, 960.0, 1440.0)
+FAIRNESS_SEEDS = (SEED, 7, 99)
 results: list[tuple[str, bool, str]] = []
 
 
@@ -254,94 +255,126 @@ def section_2k() -> None:
 
 def section_fairness() -> None:
     print(
-        "\n== Fairness curve: a month (30 days × 32 rounds, 400 workers, centre-heavy demand)",
+        "\n== Fairness curve: a month (30 days × 32 rounds, 400 workers, centre-heavy demand), "
+        f"{len(FAIRNESS_SEEDS)} seeds",
         flush=True,
     )
-    runs = []
-    for w in FAIRNESS_WEIGHTS:
-        run, wall, _cpu = timed(simulate_month, w, seed=SEED)
-        runs.append(run)
-        print(f"   weight {w:6.0f}: simulated in {wall:.1f} s", flush=True)
-    base = runs[0]
+    started = time.perf_counter()
+    runs = {
+        (w, seed): simulate_month(w, seed=seed) for seed in FAIRNESS_SEEDS for w in FAIRNESS_WEIGHTS
+    }
+    print(f"   simulated {len(runs)} months in {time.perf_counter() - started:.0f} s")
     print(
-        "   weight | served | pickup/job m | extra distance | Gini jobs/active h | cut  "
-        "| Gini jobs/worker"
+        "   weight | served | pickup/job m | extra distance (min…max) | Gini jobs/active h "
+        "| Gini cut (min…max)   | Gini jobs/worker"
     )
     rows = []
-    for run in runs:
-        extra = (run.pickup_per_job_m / base.pickup_per_job_m - 1) * 100
-        cut = (1 - run.gini_rate / base.gini_rate) * 100
-        rows.append((run.fairness_weight, extra, cut, run))
+    for w in FAIRNESS_WEIGHTS:
+        extra, cut, gini_rate, gini_jobs, served, per_job = [], [], [], [], [], []
+        for seed in FAIRNESS_SEEDS:
+            run, base = runs[(w, seed)], runs[(0.0, seed)]
+            extra.append((run.pickup_per_job_m / base.pickup_per_job_m - 1) * 100)
+            cut.append((1 - run.gini_rate / base.gini_rate) * 100)
+            gini_rate.append(run.gini_rate)
+            gini_jobs.append(run.gini_jobs)
+            served.append(run.served)
+            per_job.append(run.pickup_per_job_m)
+        row = {
+            "weight": w,
+            "extra": float(np.mean(extra)),
+            "extra_range": (min(extra), max(extra)),
+            "cut": float(np.mean(cut)),
+            "cut_range": (min(cut), max(cut)),
+            "gini": float(np.mean(gini_rate)),
+        }
+        rows.append(row)
         print(
-            f"   {run.fairness_weight:6.0f} | {run.served:6d} | {run.pickup_per_job_m:12.0f} | "
-            f"{extra:+13.1f} % | {run.gini_rate:18.3f} | {cut:+4.1f}% | {run.gini_jobs:.3f}"
+            f"   {w:6.0f} | {np.mean(served):6.0f} | {np.mean(per_job):12.0f} | "
+            f"{row['extra']:+5.1f} % ({min(extra):+.1f}…{max(extra):+.1f}) "
+            f"       | {row['gini']:18.3f} | {row['cut']:4.1f} % ({min(cut):.1f}…{max(cut):.1f}) "
+            f"  | {np.mean(gini_jobs):.3f}"
         )
-    ok = [row for row in rows if row[1] <= 5.0 and row[2] >= 15.0 and row[0] > 0]
-    if ok:
-        default = max(ok, key=lambda row: row[2])
+    ok = [r for r in rows if r["weight"] > 0 and r["extra"] <= 5.0 and r["cut"] >= 15.0]
+    if ok:  # the weight with the most room on both sides
+        default = max(ok, key=lambda r: min(r["cut"] - 15.0, 5.0 - r["extra"]))
     else:
-        within = [row for row in rows if row[1] <= 5.0 and row[0] > 0]
-        default = max(within, key=lambda row: row[2]) if within else rows[0]
+        within = [r for r in rows if r["weight"] > 0 and r["extra"] <= 5.0]
+        default = max(within, key=lambda r: r["cut"]) if within else rows[0]
     print(
-        f"   recommended default fairness weight: {default[0]:.0f} "
-        f"(Gini −{default[2]:.1f} % for +{default[1]:.1f} % pickup distance)"
+        f"   recommended default fairness weight: {default['weight']:.0f} (mean over seeds: "
+        f"Gini −{default['cut']:.1f} %, pickup distance +{default['extra']:.1f} %; "
+        f"seeds: Gini −{default['cut_range'][0]:.1f}…{default['cut_range'][1]:.1f} %, "
+        f"distance +{default['extra_range'][0]:.1f}…{default['extra_range'][1]:.1f} %)"
     )
     target(
         "default weight: Gini −15 % for ≤ 5 % extra distance",
         bool(ok),
-        f"weight {default[0]:.0f}: −{default[2]:.1f} % Gini, +{default[1]:.1f} % distance",
+        f"weight {default['weight']:.0f}: −{default['cut']:.1f} % Gini, "
+        f"+{default['extra']:.1f} % distance (means over {len(FAIRNESS_SEEDS)} seeds)",
     )
-    plot(rows, default[0])
+    plot(rows, default["weight"])
 
 
-def plot(rows, default_weight: float) -> None:  # type: ignore[no-untyped-def]
+def plot(rows: list[dict], default_weight: float) -> None:  # type: ignore[type-arg]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    weights = [r[0] for r in rows]
-    extra = [r[1] for r in rows]
-    ginis = [r[3].gini_rate for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), dpi=120)
-    left.plot(ginis, extra, "o-", color="#1f5f8b")
+    weights = [r["weight"] for r in rows]
+    extra = np.array([r["extra"] for r in rows])
+    extra_err = np.array(
+        [[r["extra"] - r["extra_range"][0], r["extra_range"][1] - r["extra"]] for r in rows]
+    ).T
+    cut = np.array([r["cut"] for r in rows])
+    cut_err = np.array(
+        [[r["cut"] - r["cut_range"][0], r["cut_range"][1] - r["cut"]] for r in rows]
+    ).T
+    ginis = [r["gini"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), dpi=120)
+    left.errorbar(ginis, extra, yerr=extra_err, fmt="o-", color="#1f5f8b", capsize=3)
     for w, g, e in zip(weights, ginis, extra, strict=True):
-        left.annotate(f"{w:.0f}", (g, e), textcoords="offset points", xytext=(6, 6), fontsize=10)
+        left.annotate(f"{w:.0f}", (g, e), textcoords="offset points", xytext=(-22, 6), fontsize=9)
     d = weights.index(default_weight)
     left.plot(
         [ginis[d]],
         [extra[d]],
         "o",
-        ms=14,
+        ms=15,
         mfc="none",
         mec="#d1495b",
         mew=2,
-        label=f"recommended default ({default_weight:.0f})",
+        label=f"recommended default: {default_weight:.0f}",
     )
-    left.axhline(5.0, ls="--", lw=1, color="grey")
-    left.axvline(ginis[0] * 0.85, ls=":", lw=1, color="grey")
-    left.text(ginis[0] * 0.85, max(extra) * 0.95 + 0.1, " Gini −15 %", color="grey", fontsize=9)
-    left.text(min(ginis), 5.1, "+5 % distance", color="grey", fontsize=9)
+    left.axhline(5.0, ls="--", lw=1, color="grey", label="+5 % pickup distance")
+    left.axvline(ginis[0] * 0.85, ls=":", lw=1, color="grey", label="Gini −15 %")
     left.set_xlabel("Gini of jobs per active hour (lower = fairer)")
     left.set_ylabel("extra pickup distance per job vs weight 0 (%)")
-    left.set_title("Trade-off (labels: fairness weight, s of ETA)")
+    left.set_title("Trade-off (labels: fairness weight)")
     left.invert_xaxis()
+    left.margins(0.08)
     left.grid(alpha=0.3)
     left.legend(loc="upper left")
-    right.plot(
-        weights,
-        [(1 - g / ginis[0]) * 100 for g in ginis],
-        "o-",
-        color="#2e8540",
-        label="Gini cut (%)",
+    right.errorbar(
+        weights, cut, yerr=cut_err, fmt="o-", color="#2e8540", capsize=3, label="Gini cut (%)"
     )
-    right.plot(weights, extra, "s-", color="#d1495b", label="extra pickup distance (%)")
+    right.errorbar(
+        weights,
+        extra,
+        yerr=extra_err,
+        fmt="s-",
+        color="#d1495b",
+        capsize=3,
+        label="extra pickup distance (%)",
+    )
     right.axhline(15.0, ls=":", lw=1, color="#2e8540")
     right.axhline(5.0, ls="--", lw=1, color="#d1495b")
+    right.axvline(default_weight, lw=1, color="grey")
     right.set_xlabel("fairness weight (seconds of ETA for a worker at twice their share)")
-    right.set_ylabel("% vs pure efficiency")
+    right.set_ylabel("% vs pure efficiency (mean of 3 seeds, bars: min–max)")
     right.set_title("A month of rounds, centre-heavy demand")
+    right.margins(0.05)
     right.grid(alpha=0.3)
     right.legend(loc="upper left")
     fig.tight_layout()
