@@ -61,6 +61,8 @@ def test_web_login_is_throttled_too():
     client = Client()
     for _ in range(MAX_FAILURES):
         client.post("/accounts/login/", {"username": "webuser", "password": "wrong"})
-    response = client.post("/accounts/login/", {"username": "webuser", "password": "right-pass-9876"})
+    response = client.post(
+        "/accounts/login/", {"username": "webuser", "password": "right-pass-9876"}
+    )
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session

@@ -208,9 +208,12 @@ def test_fixed_price_replaces_the_metered_rules():
 def test_fixed_price_is_the_price_agreed():
     # No minimum, no zone or Sunday surcharge: the client and worker agreed on this amount.
     rules = PriceRules(
-        currency="EUR", minimum=2500, zone_percent={"centre": Fraction(10)},
-        windows=(TimeWindowSurcharge("all", tuple(range(7)), dt.time(0), dt.time(23, 59),
-                                     Fraction(20)),),
+        currency="EUR",
+        minimum=2500,
+        zone_percent={"centre": Fraction(10)},
+        windows=(
+            TimeWindowSurcharge("all", tuple(range(7)), dt.time(0), dt.time(23, 59), Fraction(20)),
+        ),
     )
     assert lines(price(rules, PriceInput(start=WED_10H, fixed=1000, zone="centre"))) == [
         ("fixed", 1000),
