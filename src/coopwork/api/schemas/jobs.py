@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator, RootModel
+from pydantic import AwareDatetime, BeforeValidator, RootModel, field_validator
 
 from coopwork.core.money import Money
 from coopwork.marketplace import booking, lifecycle
@@ -318,12 +318,27 @@ class QuoteOut(Schema):
         return cls.of_dict(quote.as_dict())
 
 
+def canonical(value: Any) -> Any:
+    """Free-form JSON with its object keys sorted: the same bytes whether it comes from Python
+    or back from PostgreSQL's jsonb (which reorders keys), so a replayed answer is identical."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
 class TermOut(Schema):
     value: Any = Field(description='The parameter\'s value (ratios as "n/d").')
     version: int | None = Field(description="The parameter version; null: the default.")
     source: str
     ref: str
     effective_from: dt.date | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _canonical(cls, value: Any) -> Any:
+        return canonical(value)
 
 
 def _terms(terms: dict[str, Any]) -> dict[str, TermOut]:
@@ -367,6 +382,11 @@ class ReceiptOut(Schema):
     topup: MoneyOut
     workers: list[ReceiptWorkerOut]
     terms: dict[str, TermOut] = Field(description="The parameters it was computed under.")
+
+    @field_validator("terms")
+    @classmethod
+    def _sorted_terms(cls, terms: dict[str, TermOut]) -> dict[str, TermOut]:
+        return dict(sorted(terms.items()))
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> ReceiptOut:
@@ -722,6 +742,12 @@ class JobOut(JobSummaryOut):
     detail: DetailOut | None
     quote: QuoteOut = Field(description="The price and split frozen at booking.")
     terms: dict[str, TermOut] = Field(description="The parameters in force at booking.")
+
+    @field_validator("terms")
+    @classmethod
+    def _sorted_terms(cls, terms: dict[str, TermOut]) -> dict[str, TermOut]:
+        return dict(sorted(terms.items()))
+
     booked_at: dt.datetime
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
