@@ -56,9 +56,10 @@ Algorithm
    the tiled result is worse than the greedy, the greedy is returned.
 4. **Time budget.** k is fitted to ``time_budget_s`` first; then before each solve the expected
    time is estimated from its size, and if it would overrun, the greedy (or, in the second tile
-   pass, the partly re-optimised) assignment is returned. ``MatchResult.path`` says which: ``exact``
-   (optimal on the candidate graph), ``tiled``, ``partial`` (budget ran out between tiles),
-   ``greedy`` (with ``reason``).
+   pass, the partly re-optimised) assignment is returned. The candidate lists and the greedy
+   always run (they are the fallback), so a budget shorter than they take is overrun by them.
+   ``MatchResult.path`` says which: ``exact`` (optimal on the candidate graph), ``tiled``,
+   ``partial`` (budget ran out between tiles), ``greedy`` (with ``reason``).
 
 Explanations (:class:`Explanation`) give, per job: the worker (or none and why), distance, ETA,
 each cost term as weight × value (they sum to the cost), U, and the ETAs of the two nearest other
@@ -1356,6 +1357,8 @@ def match(
         backend = "ortools" if _ortools_available() else "scipy"
     if n and m and backend == "greedy":
         reason = "greedy requested"
+    elif n and m and clock() - start >= options.time_budget_s:
+        reason = "time budget: spent before the graph was built"
     elif n and m:
         graph = _build_graph(prob, cand, _reverse_edges(prob, kr_of_worker), greedy_of)
         n_edges = int(graph.job.size)
