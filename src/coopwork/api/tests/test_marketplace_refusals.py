@@ -668,3 +668,60 @@ def test_bad_body_values_on_actions(market: MarketWorld) -> None:
         422,
         "invalid_request",
     )
+
+
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00-14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59+14:00",
+    "2031-02-30T10:00:00Z",
+    "2031-05-06T10:00:00+25:00",
+]
+
+
+@pytest.mark.parametrize("kind", ["shift", "ride", "delivery", "task"])
+def test_times_at_the_edges_of_the_calendar_are_refused(market: MarketWorld, kind: str) -> None:
+    """The first and last instants Python can hold, with extreme offsets, impossible dates and
+    offsets: always a 4xx, never a 500, and nothing written."""
+    client = market.api("client")
+    body = BODIES[kind](later(4, 10))
+    fields = [f for f in ("starts_at", "ends_at", "pickup_from", "dropoff_until") if f in body]
+    before = counts()
+    for field in fields:
+        for edge in EDGE_TIMES:
+            for path in ("/coops/alpha/quotes", "/coops/alpha/jobs"):
+                response = client.post(path, {**body, field: edge})
+                assert 400 <= response.status_code < 500, (field, edge, response.content[:300])
+                assert response.json()["code"] in {"times_invalid", "invalid_request"}
+    assert counts() == before
+
+
+def test_worker_area_queries_and_bodies_are_bounded(market: MarketWorld) -> None:
+    walter, cora = market.api("worker"), market.api("coordinator")
+    for query in ("count=0", "count=61", "period=year", "count=abc"):
+        assert_refused(
+            lambda lang, q=query: walter.get(f"/coops/alpha/work/earnings/periods?{q}", lang=lang),
+            422,
+            "invalid_request",
+        )
+    assert_refused(
+        lambda lang: walter.put(
+            "/coops/alpha/work/availability",
+            {"weekly": [], "exceptions": [{"date": "99999-01-01"}]},
+            lang=lang,
+        ),
+        422,
+        "invalid_request",
+    )
+    too_many = {"code": "x", "name": "X", "polygon": [[48.8, 2.3]] * 1001}
+    assert_refused(_post(cora, "/coops/alpha/zones", too_many), 422, "invalid_request")
+    off_the_globe = {"code": "x", "name": "X", "polygon": [[1e308, 1e308]] * 3}
+    assert_refused(_post(cora, "/coops/alpha/zones", off_the_globe), 400, "zone_invalid")
+    hours = task_body(later(4, 10), mode="hourly", fixed_price_minor=None, estimated_hours="1e400")
+    assert_refused(_post(market.api("client"), "/coops/alpha/jobs", hours), 422, "invalid_request")
+    assert_refused(
+        _post(cora, "/coops/alpha/notifications/read", {"ids": list(range(1, 502))}),
+        422,
+        "invalid_request",
+    )
