@@ -407,15 +407,21 @@ class JobsPage:
     coop: Cooperative
     live: list[JobCard]
     done: list[JobCard]
+    invoices: list[tuple[Invoice, Money]]
 
 
 def jobs_page(*, cooperative: Cooperative, user: AnyUser) -> JobsPage:
     require_authenticated(user=user)
-    cards = [job_card(j) for j in selectors.client_jobs(cooperative=cooperative, user=user)]  # type: ignore[arg-type]
+    client: User = user  # type: ignore[assignment]
+    cards = [job_card(j) for j in selectors.client_jobs(cooperative=cooperative, user=client)]
     return JobsPage(
         coop=cooperative,
         live=[c for c in cards if c.job.status not in lifecycle.FINAL],
         done=[c for c in cards if c.job.status in lifecycle.FINAL],
+        invoices=[
+            (i, Money(i.total_minor, i.currency))
+            for i in selectors.invoices(cooperative=cooperative, client=client)
+        ],
     )
 
 

@@ -151,8 +151,11 @@ def test_invoice_issue_and_pdf(coop, owner, coordinating, login):
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert content.startswith(b"%PDF-")
     assert_pdf_contains(content, job.reference)
-    # The client downloads their own invoice; another client may not.
-    assert login(owner).get(f"/c/alpha/invoices/{invoice.pk}.pdf").status_code == 200
+    # The client finds it among their bookings and downloads it; another client may not.
+    owning = login(owner)
+    listing = owning.get("/c/alpha/jobs/").content.decode()
+    assert f"/c/alpha/invoices/{invoice.pk}.pdf" in listing and "My invoices" in listing
+    assert owning.get(f"/c/alpha/invoices/{invoice.pk}.pdf").status_code == 200
     other = login(mb.client_user(coop, "otherclient"))
     assert other.get(f"/c/alpha/invoices/{invoice.pk}.pdf").status_code == 403
     # The same period again overlaps: refused, nothing written.
