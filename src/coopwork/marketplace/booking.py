@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from .errors import QuantityAbsurd, TimesInvalid
 from .geo import Point
 
@@ -22,20 +24,20 @@ def check_point(lat: float, lon: float) -> Point:
     try:
         return Point(float(lat), float(lon))
     except (TypeError, ValueError):
-        raise TimesInvalid(reason="coordinates") from None
+        raise TimesInvalid(reason=_("coordinates")) from None
 
 
 def check_times(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, max_hours: int) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise TimesInvalid(reason="a time zone is required")
+        raise TimesInvalid(reason=_("a time zone is required"))
     if end <= start:
-        raise TimesInvalid(reason="the end must come after the start")
+        raise TimesInvalid(reason=_("the end must come after the start"))
     if start < now - dt.timedelta(minutes=5):
-        raise TimesInvalid(reason="the start is in the past")
+        raise TimesInvalid(reason=_("the start is in the past"))
     if start > now + dt.timedelta(days=366):
-        raise TimesInvalid(reason="the start is more than a year away")
+        raise TimesInvalid(reason=_("the start is more than a year away"))
     if end - start > dt.timedelta(hours=max_hours):
-        raise TimesInvalid(reason=f"at most {max_hours} hours")
+        raise TimesInvalid(reason=_("at most %(hours)s hours") % {"hours": max_hours})
 
 
 @dataclass(frozen=True)

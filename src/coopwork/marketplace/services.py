@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coopwork.core.audit import audit_append
 from coopwork.core.events import Event, publish
@@ -234,7 +235,7 @@ def _plan(
             check_times(request.pickup_from, request.pickup_until, now=now, max_hours=24)
             check_times(request.dropoff_from, request.dropoff_until, now=now, max_hours=48)
             if request.dropoff_until < request.pickup_from:
-                raise errors.TimesInvalid(reason="the drop-off window ends before pick-up")
+                raise errors.TimesInvalid(reason=_("the drop-off window ends before pick-up"))
             vehicle = {"S": "bike", "M": "cargo_bike", "L": "van"}[request.parcel_size]
             start = request.pickup_from
         check_times(start, start + dt.timedelta(minutes=1), now=now, max_hours=1)
@@ -639,7 +640,7 @@ def worker_availability_set(
     for weekday, start, end in weekly:
         check_range("weekday", weekday, 0, 6)
         if start >= end:
-            raise errors.TimesInvalid(reason="a slot must end after it starts")
+            raise errors.TimesInvalid(reason=_("a slot must end after it starts"))
     profile.weekly.all().delete()
     WeeklySlot.objects.bulk_create(
         WeeklySlot(profile=profile, weekday=d, start=s, end=e) for d, s, e in weekly
@@ -648,7 +649,7 @@ def worker_availability_set(
         profile.exceptions.all().delete()
         for day, available, ex_start, ex_end, note in exceptions:
             if available and (ex_start is None or ex_end is None or ex_start >= ex_end):
-                raise errors.TimesInvalid(reason="give the hours you are available")
+                raise errors.TimesInvalid(reason=_("give the hours you are available"))
             AvailabilityException.objects.create(
                 profile=profile,
                 date=day,
@@ -1469,6 +1470,7 @@ def worker_position_update(
     WorkerProfile.objects.filter(pk=profile.pk).update(
         last_lat=point.lat, last_lon=point.lon, last_seen_at=now
     )
+    profile.last_lat, profile.last_lon, profile.last_seen_at = point.lat, point.lon, now
     speeds = parameter_in_force(cooperative=cooperative, key="vehicle_speeds_kmh").value
     active = Job.objects.filter(
         cooperative=cooperative,
@@ -1789,7 +1791,7 @@ def invoice_issue(
             user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR, RoleName.BOARD}
         )
     if period_end < period_start:
-        raise errors.TimesInvalid(reason="the period ends before it starts")
+        raise errors.TimesInvalid(reason=_("the period ends before it starts"))
     # One invoice at a time per co-op: numbers stay gapless and the overlap check holds.
     advisory_xact_lock(f"invoice-number:{cooperative.pk}")
     # Periods of one client never overlap, so no job is invoiced twice.

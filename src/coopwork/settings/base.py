@@ -173,6 +173,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
 
 # --- Static files (all served locally, no CDN) ---------------------------------------------------
+MEDIA_URL = "/media/"
+# Uploaded evidence and delivery photos. Served only to the people allowed to see them (never as
+# public static files).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STORAGES = {
