@@ -10,6 +10,7 @@ entry and publishes a live event after commit. Claims lock the job row, and a un
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coopwork.core.audit import audit_append
+from coopwork.core.errors import CoopError
 from coopwork.core.events import Event, publish
 from coopwork.core.locks import advisory_xact_lock
 from coopwork.core.models import Cooperative, RoleName
@@ -72,6 +74,8 @@ from .routing import route
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 TERMS_KEYS = (
     "commission_rate",
@@ -181,6 +185,14 @@ def _zone_for(cooperative: Cooperative, point: Point) -> Zone | None:
         if point_in_polygon(point, [tuple(v) for v in zone.polygon]):
             return zone
     raise errors.OutsideServiceArea()
+
+
+def _service_zone(cooperative: Cooperative, fields: dict[str, Any]) -> Zone | None:
+    """The pick-up's zone; a drop-off must lie in the service area too."""
+    zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
+    if fields.get("dropoff_lat") is not None:
+        _zone_for(cooperative, Point(fields["dropoff_lat"], fields["dropoff_lon"]))
+    return zone
 
 
 def _hours(start: dt.datetime, end: dt.datetime, break_minutes: int = 0) -> Fraction:
@@ -351,7 +363,7 @@ def job_quote(
         cooperative=cooperative, kind=request.kind, on=timezone.localdate(now)
     )
     fields, price_input, rules = _plan(cooperative, request, job_terms, now)
-    zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
+    zone = _service_zone(cooperative, fields)
     price_input = _localised(price_input, zone)
     return quote(
         rules,
@@ -379,7 +391,7 @@ def job_book(
         cooperative=cooperative, kind=request.kind, on=timezone.localdate(now)
     )
     fields, price_input, rules = _plan(cooperative, request, job_terms, now)
-    zone = _zone_for(cooperative, Point(fields["lat"], fields["lon"]))
+    zone = _service_zone(cooperative, fields)
     price_input = _localised(price_input, zone)
     priced = quote(
         rules,
@@ -1179,6 +1191,10 @@ def job_send_home(
         raise errors.TransitionNotAllowed(
             transition="send home", state=str(lifecycle.STATE_LABELS[job.status])
         )
+    if job.kind != "shift":
+        raise errors.TransitionNotAllowed(
+            transition="send home", state=str(lifecycle.STATE_LABELS[job.status])
+        )
     assignment.sent_home_early = True
     _finish(job, assignment, now)
     audit_append(
@@ -1309,14 +1325,17 @@ def _post_settlement(job: Job, lines: list[dict[str, Any]], actor: User | None, 
                 credit("worker_payable", Money(line["topup"], cur), worker),
             ]
     receipt = _receipt(job, lines, kind)
-    txn = transaction_post(
-        cooperative=job.cooperative,
-        kind=f"job_{kind}",
-        legs=legs,
-        actor=actor,
-        memo=f"{job.reference} {job.title}"[:300],
-        reference=job.reference,
-    )
+    # Nothing to pay (e.g. a timesheet of a few seconds): the receipt is frozen, no money moves.
+    txn = None
+    if any(leg.amount.minor for leg in legs):
+        txn = transaction_post(
+            cooperative=job.cooperative,
+            kind=f"job_{kind}",
+            legs=legs,
+            actor=actor,
+            memo=f"{job.reference} {job.title}"[:300],
+            reference=job.reference,
+        )
     for line in lines:
         a = line["assignment"]
         a.pay_minor = line["split"].worker
@@ -1750,6 +1769,10 @@ def run_due_transitions(*, now: dt.datetime | None = None) -> dict[str, int]:
                 counts["auto_approved"] += 1
             except errors.TransitionNotAllowed:
                 pass  # someone approved it meanwhile
+            except CoopError:
+                # One job that cannot be settled must not stop the others: it stays completed
+                # for a coordinator, and the failure is in the log.
+                logger.exception("auto-approval of job %s failed", job.pk)
     # Nobody holds a position (a worker who gave theirs back does not keep the job alive).
     holding = Assignment.objects.filter(job=OuterRef("pk"), status=AssignmentStatus.ACTIVE)
     stale = (
@@ -1770,6 +1793,8 @@ def run_due_transitions(*, now: dt.datetime | None = None) -> dict[str, int]:
             counts["expired_jobs"] += 1
         except errors.TransitionNotAllowed:
             pass
+        except CoopError:
+            logger.exception("expiring job %s failed", job.pk)
     return counts
 
 
