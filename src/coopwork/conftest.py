@@ -7,9 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from django.db import connection
 
 from coopwork import testing
+
+# CI must be reproducible: the same examples on every run (explore locally, where a failure is
+# a lead, not a blocked landing). `HYPOTHESIS_PROFILE=explore` overrides it.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "explore")
+)
 
 OUTPUT = Path(
     os.environ.get("COOPWORK_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")

@@ -140,21 +140,21 @@ class Money:
     def allocate(self, ratios: list[int]) -> list[Money]:
         """Split into parts proportional to ``ratios`` without losing a minor unit.
 
-        Remainders go one unit at a time to the earliest parts, so the parts always sum to self.
+        Largest-remainder method: each part gets the floor of its exact share, then the units
+        left over go one each to the parts with the largest fractional remainders (earliest
+        first on ties). The parts sum to self and each is within one unit of its exact share.
         """
         total = sum(ratios)
         if total <= 0 or any(r < 0 for r in ratios):
             raise ValueError("ratios must be non-negative with a positive sum")
-        parts = [self.minor * r // total for r in ratios]
-        remainder = self.minor - sum(parts)
-        step = 1 if remainder >= 0 else -1
-        i = 0
-        while remainder != 0:
-            if ratios[i % len(ratios)] > 0:
-                parts[i % len(ratios)] += step
-                remainder -= step
-            i += 1
-        return [Money(p, self.currency) for p in parts]
+        sign = -1 if self.minor < 0 else 1
+        amount = abs(self.minor)
+        parts = [amount * r // total for r in ratios]
+        leftover = amount - sum(parts)
+        by_remainder = sorted(range(len(ratios)), key=lambda i: (-(amount * ratios[i] % total), i))
+        for i in by_remainder[:leftover]:
+            parts[i] += 1
+        return [Money(sign * p, self.currency) for p in parts]
 
     # -- display ------------------------------------------------------------------------------
     @property

@@ -176,7 +176,8 @@ def test_allocate_examples():
     assert eur(100).allocate([1, 1, 1]) == [eur(34), eur(33), eur(33)]
     assert eur(5).allocate([3, 7]) == [eur(2), eur(3)]
     assert eur(1000).allocate([50, 25, 25]) == [eur(500), eur(250), eur(250)]
-    assert eur(-100).allocate([1, 1, 1]) == [eur(-33), eur(-33), eur(-34)]
+    assert eur(-100).allocate([1, 1, 1]) == [eur(-34), eur(-33), eur(-33)]  # mirrors +100
+    assert eur(8343).allocate([687, 1, 5495])[0] == eur(927)  # an exact share gets no extra
     assert eur(7).allocate([0, 1, 1]) == [eur(0), eur(4), eur(3)]
     assert eur(0).allocate([2, 3]) == [eur(0), eur(0)]
 
