@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from django.db import connection
+from hypothesis import settings
 
 from coopwork import testing
 
