@@ -45,7 +45,7 @@ class TimesInvalid(ValidationError):
 
 class TransitionNotAllowed(Conflict):
     code = "transition_not_allowed"
-    default_message = _("You cannot %(transition)s this job while it is %(state)s.")
+    default_message = _("This is not possible while the job is %(state)s.")
 
 
 class NotYourJob(PermissionDenied):

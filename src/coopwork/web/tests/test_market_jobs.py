@@ -126,7 +126,7 @@ def test_approving_an_open_job_is_a_409_and_writes_nothing(coop, owner, login):
     before = mb.rows()
     response = login(owner).post(f"/c/alpha/jobs/{job.pk}/approve/")
     assert response.status_code == 409
-    assert "You cannot approve this job while it is open." in response.content.decode()
+    assert "This is not possible while the job is open." in response.content.decode()
     assert mb.rows() == before
 
 
