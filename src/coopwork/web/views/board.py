@@ -6,6 +6,10 @@ post with a redirect back to the board (or an error page with the error's 4xx st
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,29 +54,43 @@ def board(request: HttpRequest, coop: Cooperative) -> HttpResponse:
     )
 
 
-@require_POST
-@coop_view
-def application_admit(request: HttpRequest, coop: Cooperative, application_id: int) -> HttpResponse:
-    target = f"#application-{application_id}-errors"
-    form = AdmitForm(request.POST)
+def _act(
+    request: HttpRequest,
+    coop: Cooperative,
+    form: forms.Form,
+    target: str,
+    perform: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """Validate ``form``, run the board action, and render a domain refusal into ``target``."""
     try:
         if not form.is_valid():
             raise form_error(form)
+        return perform(form.cleaned_data)
+    except CoopError as exc:
+        return _failed(request, coop, exc, target)
+
+
+@require_POST
+@coop_view
+def application_admit(request: HttpRequest, coop: Cooperative, application_id: int) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> HttpResponse:
         member = services.application_admit(
             cooperative=coop,
             application_id=application_id,
             actor=actor(request),
-            payment_method=form.cleaned_data["payment_method"],
-            payment_reference=form.cleaned_data["payment_reference"],
-            reason=form.cleaned_data["note"],
+            payment_method=data["payment_method"],
+            payment_reference=data["payment_reference"],
+            reason=data["note"],
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    message = _("%(name)s is admitted as member № %(number)s.") % {
-        "name": member.display_name,
-        "number": member.register_number,
-    }
-    return _done(request, coop, "web/board/_application_done.html", message, member=member)
+        message = _("%(name)s is admitted as member № %(number)s.") % {
+            "name": member.display_name,
+            "number": member.register_number,
+        }
+        return _done(request, coop, "web/board/_application_done.html", message, member=member)
+
+    return _act(
+        request, coop, AdmitForm(request.POST), f"#application-{application_id}-errors", perform
+    )
 
 
 @require_POST
@@ -80,116 +98,97 @@ def application_admit(request: HttpRequest, coop: Cooperative, application_id: i
 def application_reject(
     request: HttpRequest, coop: Cooperative, application_id: int
 ) -> HttpResponse:
-    target = f"#application-{application_id}-errors"
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise form_error(form)
+    def perform(data: dict[str, Any]) -> HttpResponse:
         application = services.application_reject(
             cooperative=coop,
             application_id=application_id,
             actor=actor(request),
-            reason=form.cleaned_data["reason"],
+            reason=data["reason"],
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    message = _("The application of %(name)s was rejected.") % {"name": application.display_name}
-    return _done(
-        request, coop, "web/board/_application_done.html", message, application=application
+        message = _("The application of %(name)s was rejected.") % {
+            "name": application.display_name
+        }
+        return _done(
+            request, coop, "web/board/_application_done.html", message, application=application
+        )
+
+    return _act(
+        request, coop, ReasonForm(request.POST), f"#application-{application_id}-errors", perform
     )
 
 
 @require_POST
 @coop_view
 def purchase_confirm(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
-    target = f"#request-{request_id}-errors"
-    form = PaymentForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise form_error(form)
+    def perform(data: dict[str, Any]) -> HttpResponse:
         movement = services.share_purchase_confirm(
             cooperative=coop,
             request_id=request_id,
             actor=actor(request),
-            payment_method=form.cleaned_data["payment_method"],
-            payment_reference=form.cleaned_data["payment_reference"],
+            payment_method=data["payment_method"],
+            payment_reference=data["payment_reference"],
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    message = _("%(count)s shares entered in the register for member № %(number)s.") % {
-        "count": movement.quantity,
-        "number": movement.member.register_number,
-    }
-    return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+        message = _("%(count)s shares entered in the register for member № %(number)s.") % {
+            "count": movement.quantity,
+            "number": movement.member.register_number,
+        }
+        return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+
+    return _act(request, coop, PaymentForm(request.POST), f"#request-{request_id}-errors", perform)
 
 
 @require_POST
 @coop_view
 def redemption_pay(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
-    target = f"#request-{request_id}-errors"
-    form = PaymentForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise form_error(form)
+    def perform(data: dict[str, Any]) -> HttpResponse:
         movement = services.share_redemption_pay(
             cooperative=coop,
             request_id=request_id,
             actor=actor(request),
-            payment_method=form.cleaned_data["payment_method"],
-            payment_reference=form.cleaned_data["payment_reference"],
+            payment_method=data["payment_method"],
+            payment_reference=data["payment_reference"],
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    message = _("%(count)s shares of member № %(number)s were paid back.") % {
-        "count": -movement.quantity,
-        "number": movement.member.register_number,
-    }
-    return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+        message = _("%(count)s shares of member № %(number)s were paid back.") % {
+            "count": -movement.quantity,
+            "number": movement.member.register_number,
+        }
+        return _done(request, coop, "web/board/_request_done.html", message, movement=movement)
+
+    return _act(request, coop, PaymentForm(request.POST), f"#request-{request_id}-errors", perform)
 
 
 @require_POST
 @coop_view
 def request_reject(request: HttpRequest, coop: Cooperative, request_id: int) -> HttpResponse:
-    target = f"#request-{request_id}-errors"
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise form_error(form)
+    def perform(data: dict[str, Any]) -> HttpResponse:
         services.share_request_reject(
-            cooperative=coop,
-            request_id=request_id,
-            actor=actor(request),
-            reason=form.cleaned_data["reason"],
+            cooperative=coop, request_id=request_id, actor=actor(request), reason=data["reason"]
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    return _done(request, coop, "web/board/_request_done.html", _("The request was rejected."))
+        return _done(request, coop, "web/board/_request_done.html", _("The request was rejected."))
+
+    return _act(request, coop, ReasonForm(request.POST), f"#request-{request_id}-errors", perform)
 
 
 @require_POST
 @coop_view
 def transfer(request: HttpRequest, coop: Cooperative) -> HttpResponse:
-    target = "#transfer-result"
-    form = TransferForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise form_error(form)
+    def perform(data: dict[str, Any]) -> HttpResponse:
         out, _into = services.share_transfer(
             cooperative=coop,
-            from_register_number=form.cleaned_data["from_register_number"],
-            to_register_number=form.cleaned_data["to_register_number"],
-            quantity=form.cleaned_data["quantity"],
-            reference=form.cleaned_data["reference"],
+            from_register_number=data["from_register_number"],
+            to_register_number=data["to_register_number"],
+            quantity=data["quantity"],
+            reference=data["reference"],
             actor=actor(request),
         )
-    except CoopError as exc:
-        return _failed(request, coop, exc, target)
-    message = _("%(count)s shares transferred from member № %(from)s to member № %(to)s.") % {
-        "count": -out.quantity,
-        "from": out.member.register_number,
-        "to": out.counterparty.register_number if out.counterparty else "",
-    }
-    return _done(request, coop, "web/board/_transfer_done.html", message)
+        message = _("%(count)s shares transferred from member № %(from)s to member № %(to)s.") % {
+            "count": -out.quantity,
+            "from": out.member.register_number,
+            "to": out.counterparty.register_number if out.counterparty else "",
+        }
+        return _done(request, coop, "web/board/_transfer_done.html", message)
+
+    return _act(request, coop, TransferForm(request.POST), "#transfer-result", perform)
 
 
 @require_GET
