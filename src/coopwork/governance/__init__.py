@@ -1,5 +1,9 @@
-"""Governance: the pure counting core (:mod:`coopwork.governance.tallying`).
+"""Governance: proposals, ballots, elections, assemblies and the resolutions members adopt.
 
-No Django app lives here yet: the services, models and views that record proposals, ballots,
-assemblies and elections will be built around the tallying module.
+- :mod:`tallying` (with ``_core`` and ``ranked``) is the pure counting core, without the ORM.
+- ``models``, ``services`` and ``selectors`` are packages split by area: ``ballots`` (proposals,
+  online ballots and elections, receipts, resolutions that set parameters) and ``assemblies``
+  (general assemblies: notice, agenda, attendance, postal votes, proxies, quorum, minutes). Each
+  package's ``__init__`` re-exports the public names, so callers import from
+  ``coopwork.governance.services`` and ``coopwork.governance.selectors``.
 """

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "coopwork.ledger",
     "coopwork.members",
     "coopwork.marketplace",
+    "coopwork.governance",
     "coopwork.api",
     "coopwork.web",
     "coopwork.realtime",

@@ -1,0 +1,2 @@
+from .assemblies import *  # noqa: F403
+from .ballots import *  # noqa: F403
