@@ -431,6 +431,58 @@ REGISTRY: dict[str, ParamSpec] = _specs(
             "for 4 % more pick-up distance on a simulated month (bench/bench_matching.py)."
         ),
     ),
+    ParamSpec(
+        key="dispatch_waiting_weight",
+        kind="ratio",
+        default="1/2",
+        minimum="0",
+        maximum="10",
+        unit="seconds of ETA per second waited",
+        label=_("Weight of a job's waiting time in dispatch"),
+        source=(
+            "Decided by the members: with 1/2, a job that has waited two minutes longer may be "
+            "sent a worker one minute farther away."
+        ),
+        body="board",
+    ),
+    ParamSpec(
+        key="dispatch_radius_m",
+        kind="int",
+        default=5000,
+        minimum=500,
+        maximum=50000,
+        unit="metres",
+        label=_("Farthest pick-up a worker is offered in dispatch"),
+        source="Decided by the members.",
+        body="board",
+    ),
+    ParamSpec(
+        key="dispatch_round_seconds",
+        kind="int",
+        default=10,
+        minimum=2,
+        maximum=600,
+        unit="seconds",
+        label=_("Time between two dispatch rounds in a zone"),
+        source="Operational rule; the board may adjust it.",
+        body="board",
+    ),
+    ParamSpec(
+        key="dispatch_reoffer_pause_seconds",
+        kind="int",
+        default=600,
+        minimum=0,
+        maximum=86400,
+        unit="seconds",
+        label=_(
+            "After a refusal or an expiry, the same job is not offered to that worker again for"
+        ),
+        source=(
+            "Decided by the members. This is not a penalty: the worker stays available for every "
+            "other job."
+        ),
+        body="board",
+    ),
 )
 
 

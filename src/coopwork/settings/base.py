@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "coopwork.members",
     "coopwork.marketplace",
     "coopwork.governance",
+    "coopwork.dispatch",
     "coopwork.api",
     "coopwork.web",
     "coopwork.realtime",
