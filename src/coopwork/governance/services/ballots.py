@@ -267,7 +267,7 @@ def _notify(
         subject = f"[{cooperative.name}] {text}"[:150]
         body = f"{text}\n\n{cooperative.name}"
         messages = [(subject, body, None, [a]) for a in addresses]
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True), robust=True)
+        transaction.on_commit(lambda: send_mass_mail(messages), robust=True)
     for uid in user_ids:
         publish(Event(kind, cooperative.pk, {"text": text}, (f"user-{uid}",)))
 

@@ -378,3 +378,18 @@ def test_coop_fixture_is_not_weighted_by_default(coop: Cooperative, board_user):
         actor=None,
     )
     assert motion(coop, board_user).college_weights is None
+
+
+def test_coopwork_tick_runs_the_ballot_schedule(coop, board_user, members):
+    import io
+
+    from django.core.management import call_command
+
+    ballot = motion(coop, board_user)
+    vote(coop, ballot, members[0], {"choice": "yes"})
+    Ballot.objects.filter(pk=ballot.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+    out = io.StringIO()
+    call_command("tick", stdout=out)
+    assert "run_ballot_schedule" in out.getvalue()
+    ballot.refresh_from_db()
+    assert ballot.status == BallotStatus.CLOSED and ballot.adopted is True

@@ -1,12 +1,29 @@
 """``coopwork tick [--loop SECONDS]``: run the timed transitions now, or every N seconds."""
 
 import time
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 from coopwork.core.tasks import seal_audit_log
 from coopwork.marketplace.tasks import run_timed_transitions
+
+
+def _app_tick_tasks() -> list[Any]:
+    """``TICK_TASKS`` of every installed app's ``tasks`` module (e.g. governance's ballot
+    schedule), found at run time because those apps sit in higher layers than this command."""
+    found: list[Any] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("coopwork."):
+            continue
+        try:
+            module = import_module(f"{config.name}.tasks")
+        except ModuleNotFoundError:
+            continue
+        found.extend(getattr(module, "TICK_TASKS", ()))
+    return found
 
 
 class Command(BaseCommand):
@@ -23,7 +40,7 @@ class Command(BaseCommand):
         runs = 0
         while True:
             runs += 1
-            for job in (run_timed_transitions, seal_audit_log):
+            for job in (run_timed_transitions, *_app_tick_tasks(), seal_audit_log):
                 result = job.enqueue()
                 value: object = ""
                 if result.errors:
