@@ -5,8 +5,8 @@ A round (:func:`dispatch_round_run`) runs in one transaction that holds the zone
 are committed, so two dispatcher processes never work on the same zone at once: the second waits,
 then sees the first one's offers (and, inside the round interval, skips). Under the lock it
 
-1. closes the zone's offers past their deadline (``expired``): the job goes back into this round,
-   and it never counts against the worker;
+1. closes the zone's offers past their deadline (``expired``, in a short transaction of its own
+   just before): the job goes back into this round, and it never counts against the worker;
 2. reads the open jobs flagged for automatic dispatch and the available workers
    (:mod:`coopwork.dispatch.candidates`) and the governed weights, radius and timeout in force;
 3. matches them (:func:`coopwork.dispatch.matching.match`); a pair whose worker refused or let
@@ -303,9 +303,14 @@ def dispatch_round_run(
     zone = Zone.objects.filter(cooperative=cooperative, pk=zone_id).first()
     if zone is None:
         raise errors.ZoneNotFound()
+    # Expiry commits on its own, before the round locks workers and jobs: offer_accept locks the
+    # job and then the offer, so a round holding expired offers while waiting for a job could
+    # deadlock with it.
+    with transaction.atomic():
+        expired = _expire_offers(zone, now)
     with transaction.atomic():
         advisory_xact_lock(f"dispatch:zone:{zone.pk}")
-        return _run_locked(cooperative, zone, now, dispatcher, force, actor)
+        return _run_locked(cooperative, zone, now, dispatcher, force, actor, expired)
 
 
 def _run_locked(
@@ -315,12 +320,12 @@ def _run_locked(
     dispatcher: str,
     force: bool,
     actor: User | None,
+    expired: int,
 ) -> DispatchRound | None:
     began = time.perf_counter()
     conf = dispatch_settings(cooperative=cooperative, on=timezone.localdate(now))
     if not force and not _due(zone, now, conf.round_s):
         return None
-    expired = _expire_offers(zone, now)
     data = round_input(
         cooperative=cooperative,
         zone=zone,
