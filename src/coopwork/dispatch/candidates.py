@@ -99,7 +99,7 @@ class RoundInput:
         return {"job": job.pk, "ref": job.reference, "kind": job.kind}
 
 
-def _skill_bits(jobs: list[Job]) -> dict[str, int]:
+def skill_bits(jobs: list[Job]) -> dict[str, int]:
     """One bit per skill that some job of the round needs (at most 64: more is refused)."""
     names = sorted({s for job in jobs for s in job.skills})
     if len(names) > 64:
@@ -107,7 +107,7 @@ def _skill_bits(jobs: list[Job]) -> dict[str, int]:
     return {name: 1 << i for i, name in enumerate(names)}
 
 
-def _mask(skills: Iterable[str], bits: dict[str, int]) -> int:
+def mask(skills: Iterable[str], bits: dict[str, int]) -> int:
     mask = 0
     for skill in skills:
         mask |= bits.get(skill, 0)
@@ -211,13 +211,13 @@ def paused_pairs(
     return set(rows)
 
 
-def _job_vehicles(job: Job) -> int:
+def job_vehicles(job: Job) -> int:
     if job.vehicle_required and job.vehicle_required in VEHICLES:
         return 1 << VEHICLES.index(job.vehicle_required)
     return ALL_VEHICLES
 
 
-def _job_load_kg(job: Job) -> float:
+def job_load_kg(job: Job) -> float:
     if job.kind == "delivery":
         detail = getattr(job, "delivery", None)
         return detail.weight_g / 1000 if detail is not None else 0.0
@@ -234,16 +234,16 @@ def round_input(
 ) -> RoundInput:
     jobs = open_jobs(zone=zone, now=now)
     workers = available_workers(zone=zone, now=now) if jobs else []
-    bits = _skill_bits(jobs)
+    bits = skill_bits(jobs)
     waited = [
         max(0.0, (now - max(j.booked_at, j.starts_at - HORIZON)).total_seconds()) for j in jobs
     ]
     batch = JobBatch.create(
         [j.lon for j in jobs],
         [j.lat for j in jobs],
-        skills=np.array([_mask(j.skills, bits) for j in jobs], dtype=np.uint64),
-        vehicles=np.array([_job_vehicles(j) for j in jobs], dtype=np.uint64),
-        load=[_job_load_kg(j) for j in jobs],
+        skills=np.array([mask(j.skills, bits) for j in jobs], dtype=np.uint64),
+        vehicles=np.array([job_vehicles(j) for j in jobs], dtype=np.uint64),
+        load=[job_load_kg(j) for j in jobs],
         waited_s=waited,
     )
     received = _received(cooperative.pk, [w.user_id for w in workers], now)
@@ -256,7 +256,7 @@ def round_input(
         )
         if workers
         else np.zeros(0),
-        skills=np.array([_mask(w.skills, bits) for w in workers], dtype=np.uint64),
+        skills=np.array([mask(w.skills, bits) for w in workers], dtype=np.uint64),
         vehicle=np.array([VEHICLES.index(w.vehicle) for w in workers], dtype=np.int64),
         capacity=[float(w.capacity_kg) for w in workers],
         received=[float(received.get(w.user_id, 0)) for w in workers],
