@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from . import (
     applications,
+    assemblies,
     auth,
     books,
     coops,
@@ -25,4 +26,5 @@ def register(api: NinjaAPI) -> None:
         api.add_router("", module.router)
     for module in (jobs, work, coordination, notifications):  # the marketplace
         api.add_router("", module.router)
+    api.add_router("", assemblies.router)  # governance: general assemblies
     api.add_router("", fallback.router)  # last: it matches every path the others did not

@@ -7,6 +7,7 @@ import json
 from django.test import Client
 
 from .conftest import API
+from .test_assemblies_api import ASSEMBLY_PATHS
 from .test_marketplace_openapi import MARKETPLACE
 
 EXPECTED = {
@@ -57,8 +58,9 @@ def test_openapi_json_lists_every_path(db: None) -> None:
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "coopwork API"
     paths = {path: set(ops) for path, ops in schema["paths"].items()}
-    # The marketplace's own paths are listed in test_marketplace_openapi.
-    assert paths == {**EXPECTED, **MARKETPLACE}
+    # The marketplace's own paths are listed in test_marketplace_openapi, the assemblies' in
+    # test_assemblies_api.
+    assert paths == {**EXPECTED, **MARKETPLACE, **ASSEMBLY_PATHS}
     # The money-moving routes document their Idempotency-Key header.
     for path, method in MONEY:
         names = {(p["in"], p["name"]) for p in schema["paths"][path][method]["parameters"]}
