@@ -10,6 +10,7 @@ from . import (
     coops,
     coordination,
     fallback,
+    governance,
     jobs,
     me,
     notifications,
@@ -27,4 +28,5 @@ def register(api: NinjaAPI) -> None:
     for module in (jobs, work, coordination, notifications):  # the marketplace
         api.add_router("", module.router)
     api.add_router("", assemblies.router)  # governance: general assemblies
+    api.add_router("", governance.router)  # governance: proposals, ballots, resolutions
     api.add_router("", fallback.router)  # last: it matches every path the others did not

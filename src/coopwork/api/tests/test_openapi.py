@@ -6,6 +6,8 @@ import json
 
 from django.test import Client
 
+from coopwork.governance.tests.test_ballots_api import GOVERNANCE_PATHS
+
 from .conftest import API
 from .test_assemblies_api import ASSEMBLY_PATHS
 from .test_marketplace_openapi import MARKETPLACE
@@ -59,8 +61,8 @@ def test_openapi_json_lists_every_path(db: None) -> None:
     assert schema["info"]["title"] == "coopwork API"
     paths = {path: set(ops) for path, ops in schema["paths"].items()}
     # The marketplace's own paths are listed in test_marketplace_openapi, the assemblies' in
-    # test_assemblies_api.
-    assert paths == {**EXPECTED, **MARKETPLACE, **ASSEMBLY_PATHS}
+    # test_assemblies_api, proposals' and ballots' in governance/tests/test_ballots_api.
+    assert paths == {**EXPECTED, **MARKETPLACE, **ASSEMBLY_PATHS, **GOVERNANCE_PATHS}
     # The money-moving routes document their Idempotency-Key header.
     for path, method in MONEY:
         names = {(p["in"], p["name"]) for p in schema["paths"][path][method]["parameters"]}

@@ -222,8 +222,9 @@ def test_the_matrix_covers_every_coop_scoped_route(db: None) -> None:
         if path.startswith("/api/v1/coops/{slug}")
         for method, operation in operations.items()
         # The marketplace's routes have their own matrix (test_marketplace_permissions), and so
-        # do general assemblies (test_assemblies_api.py).
-        if not set(operation.get("tags", ())) & (MARKET_TAGS | {"assemblies"})
+        # do proposals and ballots (governance/tests/test_ballots_api.py) and general assemblies
+        # (test_assemblies_api.py).
+        if not set(operation.get("tags", ())) & (MARKET_TAGS | {"governance", "assemblies"})
     }
     covered = {(r.method, _template(r.path)) for r in MATRIX.values()}
     assert routes == covered
