@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from .views import (
     accounts,
+    assemblies,
     board,
     book,
     coordinator,
@@ -128,9 +129,32 @@ market_patterns = [
     path("rules/", rules.rules, name="rules"),
 ]
 
+# General assemblies (governance).
+A = "assemblies/<int:assembly_id>/"
+assembly_patterns = [
+    path("assemblies/", assemblies.assembly_list, name="assemblies"),
+    path("assemblies/convene/", assemblies.assembly_convene, name="assembly_convene"),
+    path(A, assemblies.assembly_detail, name="assembly"),
+    path(A + "proxy/", assemblies.proxy_give, name="assembly_proxy"),
+    path(A + "proxy/revoke/", assemblies.proxy_revoke, name="assembly_proxy_revoke"),
+    path(A + "postal/", assemblies.postal_vote, name="assembly_postal"),
+    path(A + "check-in/", assemblies.check_in, name="assembly_check_in"),
+    path(A + "items/<int:number>/vote/", assemblies.vote, name="assembly_vote"),
+    path(A + "items/add/", assemblies.item_add, name="assembly_item_add"),
+    path(A + "items/<int:number>/remove/", assemblies.item_remove, name="assembly_item_remove"),
+    path(A + "items/<int:number>/open/", assemblies.item_open, name="assembly_item_open"),
+    path(A + "items/<int:number>/close/", assemblies.item_close, name="assembly_item_close"),
+    path(A + "open/", assemblies.session_open, name="assembly_open"),
+    path(A + "attendance/", assemblies.attendance, name="assembly_attendance"),
+    path(A + "quorum/", assemblies.quorum, name="assembly_quorum"),
+    path(A + "close/", assemblies.session_close, name="assembly_close"),
+    path(A + "minutes.pdf", assemblies.minutes_pdf, name="assembly_minutes"),
+]
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("c/<slug:slug>/", include(coop_patterns)),
     path("c/<slug:slug>/", include(market_patterns)),
+    path("c/<slug:slug>/", include(assembly_patterns)),
 ]

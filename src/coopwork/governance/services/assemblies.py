@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 __all__ = [
+    "OPEN_EARLY",
     "ItemSpec",
     "agenda_item_add",
     "agenda_item_close",
