@@ -6,6 +6,7 @@ from .views import (
     board,
     book,
     coordinator,
+    dispatch,
     home,
     jobs,
     member,
@@ -123,6 +124,12 @@ market_patterns = [
     path("coord/cases/<int:case_id>/decide/", coordinator.decide, name="coord_decide"),
     path("coord/invoices/", coordinator.invoice_issue, name="invoice_issue"),
     path("invoices/<int:invoice_id>.pdf", coordinator.invoice_pdf, name="invoice_pdf"),
+    # Dispatch: a worker's offer and why, the rounds, the fairness trade-off curve.
+    path("work/offers/<int:offer_id>/", dispatch.offer, name="offer_detail"),
+    path("dispatch/", dispatch.rounds, name="dispatch_rounds"),
+    path("dispatch/rounds/<int:round_id>/", dispatch.round_detail, name="dispatch_round"),
+    path("dispatch/run/", dispatch.round_run, name="dispatch_run"),
+    path("dispatch/fairness/", dispatch.curve, name="dispatch_curve"),
     # Notifications, and the rules every receipt links to.
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),

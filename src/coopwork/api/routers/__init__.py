@@ -9,6 +9,7 @@ from . import (
     books,
     coops,
     coordination,
+    dispatch,
     fallback,
     governance,
     jobs,
@@ -29,4 +30,5 @@ def register(api: NinjaAPI) -> None:
         api.add_router("", module.router)
     api.add_router("", assemblies.router)  # governance: general assemblies
     api.add_router("", governance.router)  # governance: proposals, ballots, resolutions
+    api.add_router("", dispatch.router)  # dispatch: rounds, explained offers, fairness curve
     api.add_router("", fallback.router)  # last: it matches every path the others did not

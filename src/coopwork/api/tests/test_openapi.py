@@ -6,6 +6,7 @@ import json
 
 from django.test import Client
 
+from coopwork.dispatch.tests.test_api import DISPATCH_PATHS
 from coopwork.governance.tests.test_ballots_api import GOVERNANCE_PATHS
 
 from .conftest import API
@@ -61,8 +62,15 @@ def test_openapi_json_lists_every_path(db: None) -> None:
     assert schema["info"]["title"] == "coopwork API"
     paths = {path: set(ops) for path, ops in schema["paths"].items()}
     # The marketplace's own paths are listed in test_marketplace_openapi, the assemblies' in
-    # test_assemblies_api, proposals' and ballots' in governance/tests/test_ballots_api.
-    assert paths == {**EXPECTED, **MARKETPLACE, **ASSEMBLY_PATHS, **GOVERNANCE_PATHS}
+    # test_assemblies_api, proposals' and ballots' in governance/tests/test_ballots_api,
+    # dispatch's in dispatch/tests/test_api.
+    assert paths == {
+        **EXPECTED,
+        **MARKETPLACE,
+        **ASSEMBLY_PATHS,
+        **GOVERNANCE_PATHS,
+        **DISPATCH_PATHS,
+    }
     # The money-moving routes document their Idempotency-Key header.
     for path, method in MONEY:
         names = {(p["in"], p["name"]) for p in schema["paths"][path][method]["parameters"]}

@@ -223,8 +223,9 @@ def test_the_matrix_covers_every_coop_scoped_route(db: None) -> None:
         for method, operation in operations.items()
         # The marketplace's routes have their own matrix (test_marketplace_permissions), and so
         # do proposals and ballots (governance/tests/test_ballots_api.py) and general assemblies
-        # (test_assemblies_api.py).
-        if not set(operation.get("tags", ())) & (MARKET_TAGS | {"governance", "assemblies"})
+        # (test_assemblies_api.py), and dispatch (dispatch/tests/test_api.py).
+        if not set(operation.get("tags", ()))
+        & (MARKET_TAGS | {"governance", "assemblies", "dispatch"})
     }
     covered = {(r.method, _template(r.path)) for r in MATRIX.values()}
     assert routes == covered
