@@ -7,6 +7,7 @@ from .views import (
     book,
     coordinator,
     dispatch,
+    governance,
     home,
     jobs,
     member,
@@ -158,10 +159,42 @@ assembly_patterns = [
     path(A + "minutes.pdf", assemblies.minutes_pdf, name="assembly_minutes"),
 ]
 
+# Decisions (governance): proposals, online ballots, receipts, the register.
+P = "governance/proposals/<int:proposal_id>/"
+B = "governance/ballots/<int:ballot_id>/"
+governance_patterns = [
+    path("governance/", governance.dashboard, name="governance"),
+    path("governance/register/", governance.register, name="gov_register"),
+    path("governance/proposals/", governance.proposals, name="gov_proposals"),
+    path("governance/proposals/new/", governance.proposal_new, name="gov_proposal_new"),
+    path(P, governance.proposal, name="gov_proposal"),
+    path(P + "comment/", governance.proposal_comment, name="gov_proposal_comment"),
+    path(P + "amend/", governance.proposal_amend, name="gov_proposal_amend"),
+    path(P + "support/", governance.proposal_support, name="gov_proposal_support"),
+    path(P + "withdraw/", governance.proposal_withdraw, name="gov_proposal_withdraw"),
+    path(P + "vote/", governance.proposal_to_vote, name="gov_proposal_to_vote"),
+    path(
+        P + "amendments/<int:amendment_id>/decide/",
+        governance.amendment_decide,
+        name="gov_amendment_decide",
+    ),
+    path(
+        P + "amendments/<int:amendment_id>/vote/",
+        governance.amendment_to_vote,
+        name="gov_amendment_to_vote",
+    ),
+    path("governance/elections/new/", governance.election_new, name="gov_election_new"),
+    path(B, governance.ballot, name="gov_ballot"),
+    path(B + "vote/", governance.ballot_vote, name="gov_ballot_vote"),
+    path(B + "close/", governance.ballot_close, name="gov_ballot_close"),
+    path(B + "receipt/", governance.receipt_check, name="gov_receipt"),
+]
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("c/<slug:slug>/", include(coop_patterns)),
     path("c/<slug:slug>/", include(market_patterns)),
     path("c/<slug:slug>/", include(assembly_patterns)),
+    path("c/<slug:slug>/", include(governance_patterns)),
 ]
