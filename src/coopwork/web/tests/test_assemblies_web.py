@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -133,3 +134,16 @@ def test_strangers_see_nothing(coop, board_user, other_board, login) -> None:
     assert foreign.get(reverse("web:assemblies", args=[coop.slug])).status_code == 403
     anonymous = Client().get(reverse("web:assemblies", args=[coop.slug]))
     assert anonymous.status_code == 302
+
+
+def test_the_demo_has_an_upcoming_assembly_its_members_can_open(login) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - idempotent
+    assembly = Assembly.objects.get()
+    assert assembly.status == "convened" and assembly.items.count() == 3
+    camille = login(get_user_model().objects.get(username="camille"))
+    page = camille.get(reverse("web:assembly", args=[assembly.cooperative.slug, assembly.pk]))
+    assert page.status_code == 200
+    assert "Commission de la coopérative" in page.content.decode()

@@ -31,6 +31,7 @@ from coopwork.members.services import (
     share_purchase_request,
     share_redemption_request,
 )
+from coopwork.web.demo_assemblies import seed_assemblies
 from coopwork.web.demo_market import seed_marketplace
 
 SPONSOR = "batiment-solidaire"
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 lea=self._user("lea", "lea-demo-2026"),
                 coordinator=users["nora"],
             )
+            seed_assemblies(platform, board=users["sophie"])
         self._print(url, sponsor, platform)
 
     # --- helpers ---------------------------------------------------------------------------------
