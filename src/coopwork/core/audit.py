@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .models import AuditChain, AuditEntry, Cooperative
@@ -102,6 +102,17 @@ def audit_append(
     return entry
 
 
+def audit_seal_after_commit(*, cooperative: Cooperative | None) -> None:
+    """Seal ``cooperative``'s chain after the current transaction commits (at once outside a
+    transaction), as ``audit_append`` does.
+
+    For a service that inserts its pending entries itself, in the same SQL statement as the change
+    they record (the marketplace's one-statement claim). Such entries must be the rows
+    ``audit_append`` would write: ``seq`` NULL, empty hashes, the actor's label.
+    """
+    _seal_after_commit_once(transaction.get_connection(), chain_key(cooperative))
+
+
 def _seal_after_commit_once(connection: Any, key: str) -> None:
     """Register one sealing of ``key`` after commit, however many entries the transaction adds."""
     for _sids, func, _robust in connection.run_on_commit:
@@ -179,12 +190,29 @@ def audit_seal(*, chain: str | None = None, wait: bool = True, batch: int = 2000
                     entry.prev_hash = prev
                     entry.hash = _recompute(entry)
                     prev = entry.hash
-                AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"])
+                _write_seals(pending)
                 AuditChain.objects.filter(pk=head.pk).update(length=seq, head_hash=prev)
                 sealed += len(pending)
             if len(pending) < batch:
                 break
     return sealed
+
+
+def _write_seals(entries: list[AuditEntry]) -> None:
+    """Store the sequence numbers and hashes in one UPDATE (``bulk_update`` built a CASE per
+    entry and field, which cost more than the hashing under load)."""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(entries))
+    params: list[Any] = []
+    for entry in entries:
+        params += [entry.pk, entry.seq, entry.prev_hash, entry.hash]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v(id, seq, prev_hash, hash) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
+            f"UPDATE {table} SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+            f"FROM v WHERE {table}.id = v.id",
+            params,
+        )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coopwork.core.audit import audit_append
+from coopwork.core.audit import audit_append, audit_seal_after_commit
 from coopwork.core.errors import CoopError
 from coopwork.core.events import Event, publish
 from coopwork.core.locks import advisory_xact_lock
@@ -35,7 +35,7 @@ from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import parameter_in_force, parameters_in_force, user_roles
 from coopwork.ledger.services import LegSpec, credit, debit, transaction_post
 
-from . import errors, lifecycle
+from . import claim_sql, errors, lifecycle
 from .booking import (
     BookingRequest,
     DeliveryRequest,
@@ -456,8 +456,18 @@ def _lock_job(cooperative: Cooperative, job_id: int) -> Job:
 
 
 def _announce(job: Job, name: str, payload: dict[str, Any], extra: Iterable[str] = ()) -> None:
-    audiences = (f"job-{job.pk}", f"coop-{job.cooperative_id}-coordinator", *extra)
-    publish(Event(name, job.cooperative_id, {"job": job.pk, **payload}, tuple(audiences)))
+    _announce_ids(job.pk, job.cooperative_id, name, payload, extra)
+
+
+def _announce_ids(
+    job_id: int,
+    cooperative_id: int,
+    name: str,
+    payload: dict[str, Any],
+    extra: Iterable[str] = (),
+) -> None:
+    audiences = (f"job-{job_id}", f"coop-{cooperative_id}-coordinator", *extra)
+    publish(Event(name, cooperative_id, {"job": job_id, **payload}, tuple(audiences)))
 
 
 def _move(
@@ -690,16 +700,35 @@ def _profile(cooperative: Cooperative, user: User) -> WorkerProfile:
     return profile
 
 
-def _check_fit(job: Job, profile: WorkerProfile) -> None:
-    missing = set(job.skills) - set(profile.skills)
+def _check_fit_values(
+    *,
+    job_skills: Iterable[str],
+    vehicle_required: str,
+    weight_g: int | None,
+    skills: Iterable[str],
+    vehicle: str,
+    capacity_kg: int,
+) -> None:
+    """The worker's skills cover the job's, the vehicle matches, a parcel fits (``claim_sql``
+    applies the same rules in SQL)."""
+    missing = set(job_skills) - set(skills)
     if missing:
         raise errors.MissingSkills(skills=", ".join(sorted(missing)))
-    if job.vehicle_required and job.vehicle_required != profile.vehicle:
+    if vehicle_required and vehicle_required != vehicle:
         raise errors.VehicleMismatch()
-    if job.kind == "delivery":
-        weight_kg = DeliveryDetail.objects.get(job=job).weight_g / 1000
-        if weight_kg > profile.capacity_kg:
-            raise errors.VehicleMismatch()
+    if weight_g is not None and weight_g > capacity_kg * 1000:
+        raise errors.VehicleMismatch()
+
+
+def _check_fit(job: Job, profile: WorkerProfile) -> None:
+    _check_fit_values(
+        job_skills=job.skills,
+        vehicle_required=job.vehicle_required,
+        weight_g=DeliveryDetail.objects.get(job=job).weight_g if job.kind == "delivery" else None,
+        skills=profile.skills,
+        vehicle=profile.vehicle,
+        capacity_kg=profile.capacity_kg,
+    )
 
 
 # --- Claiming, accepting, assigning -------------------------------------------------------------
@@ -741,10 +770,103 @@ def _hold(
     )
 
 
-@transaction.atomic
 def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignment:
     """A worker takes a position. The first claim wins; on a full shift later claimants join the
-    waiting list, on a full ride, delivery or task they are told it is taken."""
+    waiting list, on a full ride, delivery or task they are told it is taken.
+
+    On PostgreSQL a job with one position (every ride, delivery and task, and one-position shifts)
+    is claimed by one conditional statement (``claim_sql``): the same checks, the same rows, the
+    same audit entries and the same live event as the locked path below, in one round trip; it
+    also explains the usual refusals (taken, not a worker, skills, vehicle, already on it)
+    without another query. Anything it cannot decide for certain (a waiting list, several
+    positions, SQLite) goes through ``_claim_locked``.
+    """
+    require_authenticated(user=worker)
+    if transaction.get_connection().vendor == "postgresql":
+        for _attempt in range(2):  # a second time when the job changed while the first waited
+            claimed = _claim_one_statement(cooperative=cooperative, job_id=job_id, worker=worker)
+            if claimed is not None:
+                return claimed
+    return _claim_locked(cooperative=cooperative, job_id=job_id, worker=worker)
+
+
+def _claim_one_statement(
+    *, cooperative: Cooperative, job_id: int, worker: User
+) -> Assignment | None:
+    """The one-statement claim. Returns the assignment, raises the refusal, or returns None when
+    the answer needs the locked path."""
+    now = timezone.now()
+    conn = transaction.get_connection()
+    try:
+        if conn.in_atomic_block:  # inside a caller's transaction: a failure must not end it
+            with transaction.atomic():
+                out = claim_sql.claim_one_position(
+                    cooperative=cooperative,
+                    job_id=job_id,
+                    worker_id=worker.pk,
+                    worker_label=str(worker),
+                    now=now,
+                )
+        else:
+            out = claim_sql.claim_one_position(
+                cooperative=cooperative,
+                job_id=job_id,
+                worker_id=worker.pk,
+                worker_label=str(worker),
+                now=now,
+            )
+    except IntegrityError:  # a unique index refused the position: the locked path explains
+        return None
+    if out.assignment_id is not None:
+        audit_seal_after_commit(cooperative=cooperative)
+        _announce_ids(
+            job_id,
+            cooperative.pk,
+            "job.fill",
+            {"status": claim_sql.FILL.target, "from": lifecycle.OPEN},
+        )
+        assignment = Assignment(
+            pk=out.assignment_id,
+            job_id=job_id,
+            worker=worker,
+            status=AssignmentStatus.ACTIVE,
+            slot=1,
+            manual=False,
+            created_at=now,
+            assigned_at=now,
+        )
+        assignment._state.adding = False
+        assignment._state.db = conn.alias
+        return assignment
+    # Refusals, in the locked path's order.
+    if not out.is_worker:
+        raise errors.NotAWorker()
+    if not out.job_found:
+        raise errors.JobNotFound()
+    if out.positions != 1 or not out.stable:
+        return None
+    if out.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
+        raise errors.TransitionNotAllowed(
+            transition="claim", state=str(lifecycle.STATE_LABELS[out.status])
+        )
+    _check_fit_values(
+        job_skills=out.job_skills,
+        vehicle_required=out.vehicle_required,
+        weight_g=out.weight_g,
+        skills=out.worker_skills,
+        vehicle=out.worker_vehicle,
+        capacity_kg=out.worker_capacity_kg,
+    )
+    if out.already_on_job:
+        raise errors.AlreadyOnJob()
+    if out.status == lifecycle.ASSIGNED and out.kind != "shift":
+        raise errors.JobTaken()
+    return None  # a full shift (waiting list): the locked path
+
+
+@transaction.atomic
+def _claim_locked(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignment:
+    """``job_claim`` through the ORM, the job locked with ``select_for_update``."""
     profile = _profile(cooperative, worker)
     job = _lock_job(cooperative, job_id)
     if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):

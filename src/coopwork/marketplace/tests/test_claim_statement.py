@@ -1,0 +1,281 @@
+"""The one-statement claim (``claim_sql``, PostgreSQL) against the locked ORM path.
+
+Each case is decided both ways on the same state: the locked path in a savepoint rolled back,
+then the statement. They must agree on the winner's rows (assignment, job status, offers, audit
+entries, the live event) and on every refusal's code, and the statement must decide the usual
+cases in one round trip, leaving only the waiting list and several positions to the locked path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coopwork.core import events
+from coopwork.core.audit import audit_verify_chain, chain_key
+from coopwork.core.errors import CoopError
+from coopwork.core.events import Event
+from coopwork.core.models import AuditEntry
+from coopwork.marketplace import claim_sql, lifecycle, services
+from coopwork.marketplace.models import Assignment, AssignmentStatus, Job, Offer, WorkerProfile
+from coopwork.marketplace.services import job_book, job_cancel, job_claim, offer_create
+
+from .helpers import (
+    at,
+    counts,
+    delivery_request,
+    make_client,
+    make_coordinator,
+    make_worker,
+    ride_request,
+    shift_request,
+    task_request,
+    weekday,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def claim_statements(queries: CaptureQueriesContext) -> list[str]:
+    """The statements run for a claim, without the one-off PREPARE and the savepoint a caller's
+    transaction needs (tests run inside one; a request does not)."""
+    skip = ("PREPARE", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in queries if not q["sql"].startswith(skip)]
+
+
+def outcome(fn: Any, **kwargs: Any) -> str:
+    try:
+        result = fn(**kwargs)
+    except CoopError as exc:
+        return exc.code
+    if result is None:
+        return "undecided"
+    return str(result.status)
+
+
+def locked_outcome(**kwargs: Any) -> str:
+    """What the locked ORM path answers, with nothing kept."""
+    with transaction.atomic():
+        answer = outcome(services._claim_locked, **kwargs)
+        transaction.set_rollback(True)
+    return answer
+
+
+def statement_outcome(coop, job_id: int, worker) -> str:
+    return outcome(services._claim_one_statement, cooperative=coop, job_id=job_id, worker=worker)
+
+
+@pytest.fixture
+def received():
+    got: list[Event] = []
+    events.subscribe(got.append)
+    try:
+        yield got
+    finally:
+        events._handlers.remove(got.append)
+
+
+@pytest.fixture
+def cast(coop):
+    return {
+        "client": make_client("client"),
+        "driver": make_worker(coop, "driver", vehicle="car"),
+        "rival": make_worker(coop, "rival", vehicle="car"),
+        "cyclist": make_worker(coop, "cyclist", vehicle="bike", capacity_kg=5),
+        "stranger": make_client("stranger"),
+        "coordinator": make_coordinator(coop, "coord"),
+    }
+
+
+def test_every_refusal_is_the_locked_paths_refusal(coop, other_coop, cast):
+    client, driver, rival = cast["client"], cast["driver"], cast["rival"]
+    day = weekday(3)
+    ride = job_book(cooperative=coop, client=client, request=ride_request(at(day, 10)))
+    skilled = job_book(
+        cooperative=coop, client=client, request=shift_request(at(day, 9), skills=("forklift",))
+    )
+    heavy = job_book(
+        cooperative=coop,
+        client=client,
+        request=delivery_request(at(day, 10), size="M", weight_g=8000),
+    )
+    cancelled = job_book(cooperative=coop, client=client, request=task_request(at(day, 14)))
+    job_cancel(cooperative=coop, job_id=cancelled.pk, actor=client)
+    elsewhere = job_book(cooperative=other_coop, client=client, request=ride_request(at(day, 11)))
+    job_claim(cooperative=coop, job_id=ride.pk, worker=driver)
+    idle = make_worker(coop, "idle", vehicle="car")
+    WorkerProfile.objects.filter(user=idle).update(active=False)
+
+    cases = [
+        (ride.pk, rival, "job_taken"),
+        (ride.pk, driver, "already_on_job"),
+        (ride.pk, cast["stranger"], "not_a_worker"),
+        (ride.pk, cast["coordinator"], "not_a_worker"),
+        (ride.pk, idle, "not_a_worker"),
+        (skilled.pk, driver, "missing_skills"),
+        (heavy.pk, cast["cyclist"], "vehicle_mismatch"),
+        (cancelled.pk, driver, "transition_not_allowed"),
+        (elsewhere.pk, driver, "job_not_found"),
+        (10**9, driver, "job_not_found"),
+    ]
+    fresh = job_book(cooperative=coop, client=client, request=ride_request(at(day, 12)))
+    cases.append((fresh.pk, cast["cyclist"], "vehicle_mismatch"))
+    for job_id, worker, code in cases:
+        kwargs = {"cooperative": coop, "job_id": job_id, "worker": worker}
+        before = counts()
+        assert locked_outcome(**kwargs) == code, (job_id, worker)
+        with CaptureQueriesContext(connection) as queries:
+            assert statement_outcome(coop, job_id, worker) == code, (job_id, worker)
+        assert outcome(job_claim, **kwargs) == code
+        assert counts() == before
+        executed = claim_statements(queries)
+        assert len(executed) == 1 and executed[0].startswith("EXECUTE"), executed
+
+
+def _job_rows(job: Job) -> dict[str, Any]:
+    job.refresh_from_db()
+    assignments = list(
+        Assignment.objects.filter(job=job).values(
+            "worker_id", "status", "slot", "manual", "clock_in_at", "pay_minor", "topup_minor"
+        )
+    )
+    offers = sorted(Offer.objects.filter(job=job).values_list("worker_id", "status"))
+    audit = [
+        (e.action, e.actor_id, e.actor_label, e.object_type, e.data)
+        for e in AuditEntry.objects.filter(chain=chain_key(job.cooperative)).order_by("id")
+        if e.data.get("job") == job.pk
+        or (e.object_type == "marketplace.job" and e.object_id == str(job.pk))
+    ]
+    return {"status": job.status, "assignments": assignments, "offers": offers, "audit": audit}
+
+
+def _normalised(rows: dict[str, Any]) -> dict[str, Any]:
+    """The rows with the job's own id taken out, so two jobs can be compared."""
+    audit = []
+    for action, actor, label, object_type, data in rows["audit"]:
+        data = {k: ("JOB" if k == "job" else v) for k, v in data.items()}
+        audit.append((action, actor, label, object_type, data))
+    return {**rows, "audit": audit}
+
+
+@pytest.mark.parametrize("kind", ["ride", "delivery", "task", "shift"])
+def test_a_win_writes_what_the_locked_path_writes(
+    coop, cast, received, kind, django_capture_on_commit_callbacks
+):
+    client, driver, rival = cast["client"], cast["driver"], cast["rival"]
+    day = weekday(3)
+    request = {
+        "ride": ride_request(at(day, 10)),
+        "delivery": delivery_request(at(day, 10)),
+        "task": task_request(at(day, 10)),
+        "shift": shift_request(at(day, 9)),
+    }[kind]
+    by_lock, by_statement = (
+        job_book(cooperative=coop, client=client, request=request) for _ in range(2)
+    )
+    now = timezone.now()
+    for job in (by_lock, by_statement):  # offers to both: the winner's accepted, the other's gone
+        for worker in (driver, rival):
+            offer_create(
+                cooperative=coop, job_id=job.pk, worker_id=worker.pk, explanation={}, now=now
+            )
+    received.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        a1 = services._claim_locked(cooperative=coop, job_id=by_lock.pk, worker=driver)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        a2 = services._claim_one_statement(cooperative=coop, job_id=by_statement.pk, worker=driver)
+    assert a2 is not None
+    assert [sql.split()[0] for sql in claim_statements(queries)] == ["EXECUTE"]
+
+    stored = Assignment.objects.get(pk=a2.pk)
+    for field in ("job_id", "worker_id", "status", "slot", "manual", "assigned_at"):
+        assert getattr(a2, field) == getattr(stored, field), field
+    assert a2.worker is driver and a1.status == a2.status == AssignmentStatus.ACTIVE
+    lock_rows = _normalised(_job_rows(by_lock))
+    statement_rows = _normalised(_job_rows(by_statement))
+    assert statement_rows == lock_rows
+    assert statement_rows["status"] == lifecycle.ASSIGNED
+    assert [a[0] for a in statement_rows["audit"]][-2:] == ["job.claimed", "job.fill"]
+    assert statement_rows["offers"] == sorted([(driver.pk, "accepted"), (rival.pk, "withdrawn")])
+    # One live event each, the same apart from the job.
+    assert [(e.name, e.payload["status"], e.payload["from"]) for e in received] == [
+        ("job.fill", "assigned", "open")
+    ] * 2
+    assert received[1].audiences == (f"job-{by_statement.pk}", f"coop-{coop.pk}-coordinator")
+    # Sealed (here by the check itself: the test's transaction never commits), the chain is intact.
+    assert audit_verify_chain(chain_key(coop)) is None
+    assert not AuditEntry.objects.filter(chain=chain_key(coop), seq__isnull=True).exists()
+
+
+def test_the_waiting_list_and_several_positions_go_through_the_lock(coop, cast):
+    client, driver, rival = cast["client"], cast["driver"], cast["rival"]
+    one = job_book(cooperative=coop, client=client, request=shift_request(at(weekday(3), 9)))
+    two = job_book(
+        cooperative=coop, client=client, request=shift_request(at(weekday(3), 9), positions=2)
+    )
+    assert statement_outcome(coop, one.pk, driver) == AssignmentStatus.ACTIVE
+    # A full one-position shift: the statement cannot put a worker on the waiting list.
+    assert statement_outcome(coop, one.pk, rival) == "undecided"
+    assert outcome(job_claim, cooperative=coop, job_id=one.pk, worker=rival) == "waitlisted"
+    # Several positions: the free slot is chosen under the lock.
+    assert statement_outcome(coop, two.pk, driver) == "undecided"
+    assert outcome(job_claim, cooperative=coop, job_id=two.pk, worker=driver) == "active"
+    assert outcome(job_claim, cooperative=coop, job_id=two.pk, worker=rival) == "active"
+    assert sorted(Assignment.objects.filter(job=two).values_list("slot", flat=True)) == [1, 2]
+
+
+def test_the_unique_index_still_backs_the_statement(coop, cast):
+    """Break the invariant by hand (an open one-position job with its slot held): the index
+    refuses the statement's insert, the caller's transaction survives, and the locked path says
+    the job is taken. Nothing is written."""
+    client, driver, rival = cast["client"], cast["driver"], cast["rival"]
+    ride = job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 10)))
+    Assignment.objects.create(
+        job=ride, worker=rival, status=AssignmentStatus.ACTIVE, slot=1, assigned_at=timezone.now()
+    )
+    before = counts()
+    with transaction.atomic():  # a caller's transaction
+        with pytest.raises(IntegrityError), transaction.atomic():
+            claim_sql.claim_one_position(
+                cooperative=coop,
+                job_id=ride.pk,
+                worker_id=driver.pk,
+                worker_label=str(driver),
+                now=timezone.now(),
+            )
+        assert outcome(job_claim, cooperative=coop, job_id=ride.pk, worker=driver) == "job_taken"
+        assert Job.objects.get(pk=ride.pk).status == lifecycle.OPEN  # still usable
+    assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_is_prepared_once_per_connection(coop, cast):
+    client, driver = cast["client"], cast["driver"]
+    rides = [
+        job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 8 + i)))
+        for i in range(3)
+    ]
+    connection.close()  # a new session: nothing prepared yet
+    cache.clear()  # no sealing of the chain in the last AUDIT_SEAL_DEBOUNCE_SECONDS
+    with CaptureQueriesContext(connection) as queries:
+        for ride in rides:
+            job_claim(cooperative=coop, job_id=ride.pk, worker=driver)
+            if ride == rides[0]:
+                # Committed on its own (no transaction open), and sealed right after, as
+                # audit_append's entries are.
+                pending = AuditEntry.objects.filter(chain=chain_key(coop), seq__isnull=True)
+                assert not pending.exists()
+    verbs = [q["sql"].split()[0] for q in queries if "coopwork_marketplace_claim_one" in q["sql"]]
+    assert verbs == ["PREPARE", "EXECUTE", "EXECUTE", "EXECUTE"]
+    assert audit_verify_chain(chain_key(coop)) is None
+    last = AuditEntry.objects.filter(chain=chain_key(coop)).order_by("-seq")[:2]
+    assert [e.action for e in reversed(last)] == ["job.claimed", "job.fill"]
