@@ -110,7 +110,9 @@ def test_a_worker_opens_an_offer_and_reads_why(
     page.goto(f"{base}/c/alpha/work/offers/{offer.pk}/")
     why = text_of(page, "#why")
     assert "Vous êtes à environ 0,9 min du point de prise en charge (0,4 km)." in why
-    assert "Les deux autres personnes les plus proches envisagées étaient à 3 min et 5,6 min." in why
+    assert (
+        "Les deux autres personnes les plus proches envisagées étaient à 3 min et 5,6 min." in why
+    )
     shot(page, "worker-offer-page-fr")
     # accept it from its page
     page.get_by_role("button", name="Accepter").click()
