@@ -23,7 +23,7 @@ from .selectors.assemblies import assembly_register
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-__all__ = ["minutes_context", "minutes_filename", "minutes_pdf"]
+__all__ = ["item_figures", "minutes_context", "minutes_filename", "minutes_pdf"]
 
 
 def _figure(value: Any) -> str:
@@ -32,6 +32,17 @@ def _figure(value: Any) -> str:
     if f.denominator == 1:
         return str(f.numerator)
     return f"{float(f):.2f}"
+
+
+def item_figures(item: AgendaItem) -> dict[str, str]:
+    """An item's vote figures for display (weighted figures are shares of the votes in %)."""
+    result = item.result or {}
+    keys = [k for k in ("yes", "no", "abstain", "blank", "expressed") if k in result]
+    if not result.get("weighted"):
+        return {k: _figure(result[k]) for k in keys}
+    cast = sum((Fraction(str(result[k])) for k in ("yes", "no", "abstain", "blank")), Fraction(0))
+    scale = Fraction(100) / cast if cast else Fraction(0)
+    return {k: _figure(Fraction(str(result[k])) * scale) for k in keys}
 
 
 @dataclass(frozen=True)
@@ -51,11 +62,7 @@ def minutes_context(
     rows = []
     for item in assembly.items.all():
         result = item.result or {}
-        figures = {
-            k: _figure(result[k])
-            for k in ("yes", "no", "abstain", "blank", "expressed")
-            if k in result
-        }
+        figures = item_figures(item)
         colleges = sorted((result.get("by_college") or {}).items())
         rows.append(
             ItemRow(

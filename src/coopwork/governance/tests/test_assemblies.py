@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -13,7 +14,7 @@ from coopwork import testing
 from coopwork.core.selectors import parameter_value
 from coopwork.core.services import parameter_set
 from coopwork.governance import services
-from coopwork.governance.minutes import minutes_pdf
+from coopwork.governance.minutes import item_figures, minutes_pdf
 from coopwork.governance.models import AgendaItem, AssemblyVote, Proxy, Resolution
 from coopwork.governance.selectors import assembly_attendance_summary
 from coopwork.marketplace.models import Notification
@@ -22,7 +23,7 @@ from coopwork.marketplace.tests.helpers import task_request
 from coopwork.members.services import college_weights_set
 from coopwork.web.tests.pdf import assert_pdf_contains
 
-from .assembly_world import at, convene, refused, world
+from .assembly_world import World, at, convene, refused, world
 
 pytestmark = pytest.mark.django_db
 
@@ -357,40 +358,53 @@ def test_a_coop_that_raised_the_majority_to_three_quarters_applies_it() -> None:
 
 
 def test_votes_are_weighted_by_college_when_the_coop_weights_them() -> None:
-    """Worked example: colleges workers 50 %, users 40 %, sponsors 10 %. Two workers vote yes,
-    one user votes no, one sponsor votes no: yes = 50, no = 40 + 10 = 50 -> not adopted (a tie is
-    not a majority). Unweighted it would be 2 yes against 2 no as well; with a third worker
-    voting no the workers' 50 splits 2/3 yes: yes = 33.3.., no = 66.6.."""
+    """Worked example: colleges workers 50 %, users 40 %, sponsors 10 % (two workers, one user,
+    one sponsor, all present).
+
+    - Item 1: workers yes + no, user yes, sponsor no. Each worker weighs 50/2 = 25:
+      yes = 25 + 40 = 65, no = 25 + 10 = 35 -> adopted (one member, one vote: 2-2, rejected).
+    - Item 2: workers yes + yes, user no, sponsor no: yes = 50, no = 40 + 10 = 50 -> a tie is not
+      a majority, rejected.
+    """
     coop = testing.make_coop("scic1", legal_form="scic")
     board = testing.make_board(coop, "scic-board")
     workers = [testing.make_member(coop, board=board, college="workers") for _ in range(2)]
     user = testing.make_member(coop, board=board, college="users")
     sponsor = testing.make_member(coop, board=board, college="sponsors", shares=10)
-    from decimal import Decimal
-
     college_weights_set(
         cooperative=coop,
         weights={"workers": Decimal(50), "users": Decimal(40), "sponsors": Decimal(10)},
         actor=None,
     )
-    from .assembly_world import World
-
     w = World(coop, board, [*workers, user, sponsor])
-    a = convene(w, items=[spec("Open a second city")])
+    a = convene(w, items=[spec("Open a second city"), spec("Buy electric bikes")])
     services.assembly_open(cooperative=coop, assembly_id=a.pk, actor=board, now=at(a))
     for m in w.members:
         services.attendance_record(cooperative=coop, assembly_id=a.pk, actor=board, member_id=m.pk)
     services.assembly_quorum_check(cooperative=coop, assembly_id=a.pk, actor=board)
-    services.agenda_item_open(cooperative=coop, assembly_id=a.pk, actor=board, number=1)
-    for m, choice in zip(w.members, ("yes", "yes", "no", "no"), strict=True):
-        services.assembly_vote_cast(
-            cooperative=coop, assembly_id=a.pk, number=1, user=m.user, choice=choice
+    results = {}
+    for number, choices in ((1, ("yes", "no", "yes", "no")), (2, ("yes", "yes", "no", "no"))):
+        services.agenda_item_open(cooperative=coop, assembly_id=a.pk, actor=board, number=number)
+        for m, choice in zip(w.members, choices, strict=True):
+            services.assembly_vote_cast(
+                cooperative=coop, assembly_id=a.pk, number=number, user=m.user, choice=choice
+            )
+        results[number] = services.agenda_item_close(
+            cooperative=coop, assembly_id=a.pk, actor=board, number=number
         )
-    item = services.agenda_item_close(cooperative=coop, assembly_id=a.pk, actor=board, number=1)
-    assert item.result["weighted"] is True
-    assert (Fraction(item.result["yes"]), Fraction(item.result["no"])) == (50, 50)
-    assert item.result["by_college"]["workers"]["yes"] == 2
-    assert item.adopted is False
+    one, two = results[1], results[2]
+    assert one.result["weighted"] is True
+    assert (Fraction(one.result["yes"]), Fraction(one.result["no"])) == (65, 35)
+    assert one.result["heads"]["yes"] == 2 and one.result["heads"]["no"] == 2
+    assert one.result["by_college"]["workers"] == {"yes": 1, "no": 1, "abstain": 0, "blank": 0}
+    assert one.adopted is True
+    assert (Fraction(two.result["yes"]), Fraction(two.result["no"])) == (50, 50)
+    assert two.adopted is False
+    # Shown as shares of the votes cast, in %.
+    assert item_figures(one)["yes"] == "65" and item_figures(two)["no"] == "50"
+    services.assembly_close(cooperative=coop, assembly_id=a.pk, actor=board)
+    pdf = minutes_pdf(cooperative=coop, assembly_id=a.pk, viewer=board, language="en")
+    assert_pdf_contains(pdf, "Votes weighted by college", "workers", "Adopted", "Rejected")
 
 
 # --- Votes --------------------------------------------------------------------------------------

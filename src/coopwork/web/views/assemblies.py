@@ -259,7 +259,7 @@ def assembly_detail(request: HttpRequest, coop: Cooperative, assembly_id: int) -
             "coop": coop,
             "tab": "assemblies",
             "assembly": assembly,
-            "items": items,
+            "items": [(item, minutes.item_figures(item)) for item in items],
             "open_item": open_item,
             "mine": mine,
             "register": register,
