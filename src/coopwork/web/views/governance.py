@@ -167,7 +167,7 @@ def rounds_chart(result: dict[str, Any]) -> dict[str, Any] | None:
         [float(Fraction(v)) for r in rounds for v in r["tallies"].values()]
         + [float(Fraction(election["quota"])) if election.get("quota") else 0.0, 1.0]
     )
-    left, width, bar_h, gap = 130, 560, 16, 4
+    left, width, bar_h, gap = 110, 320, 16, 4
     group_h = len(cands) * (bar_h + gap) + 26
     groups = []
     for i, r in enumerate(rounds):
@@ -187,6 +187,23 @@ def rounds_chart(result: dict[str, Any]) -> dict[str, Any] | None:
                 }
             )
         groups.append({"y": y0, "title": _("Round %(n)s") % {"n": r["number"]}, "bars": bars})
+    table = []
+    for r in rounds:
+        events = [_("%(name)s elected") % {"name": names.get(c, c)} for c in r["elected"]]
+        events += [_("%(name)s excluded") % {"name": names.get(c, c)} for c in r["eliminated"]]
+        if r["action"] == "surplus" and r.get("subject"):
+            events.insert(
+                0, _("surplus of %(name)s transferred") % {"name": names.get(r["subject"], "")}
+            )
+        table.append(
+            {
+                "number": r["number"],
+                "cells": [_fraction_text(r["tallies"].get(c, "0")) for c in cands],
+                "exhausted": _fraction_text(r.get("exhausted_total") or "0"),
+                "events": events,
+                "tie_break": r.get("tie_break"),
+            }
+        )
     quota_x = None
     if election.get("quota"):
         quota_x = left + round(width * float(Fraction(election["quota"])) / top, 1)
@@ -197,6 +214,8 @@ def rounds_chart(result: dict[str, Any]) -> dict[str, Any] | None:
         "bar_h": bar_h,
         "groups": groups,
         "quota_x": quota_x,
+        "columns": [names.get(c, c) for c in cands],
+        "table": table,
     }
 
 

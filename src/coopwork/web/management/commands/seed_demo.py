@@ -32,6 +32,7 @@ from coopwork.members.services import (
     share_redemption_request,
 )
 from coopwork.web.demo_assemblies import seed_assemblies
+from coopwork.web.demo_governance import seed_governance
 from coopwork.web.demo_market import seed_marketplace
 
 SPONSOR = "batiment-solidaire"
@@ -79,6 +80,7 @@ class Command(BaseCommand):
                 coordinator=users["nora"],
             )
             seed_assemblies(platform, board=users["sophie"])
+            seed_governance(platform, board=users["sophie"], member=users["camille"])
         self._print(url, sponsor, platform)
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -434,6 +436,7 @@ class Command(BaseCommand):
         out(f"  Book:         {url}c/{platform.slug}/book/   (client: boulangerie)")
         out(f"  Work:         {url}c/{platform.slug}/work/   (workers: camille, ahmed)")
         out(f"  Coordinate:   {url}c/{platform.slug}/coord/  (coordinator: nora)")
+        out(f"  Decisions:    {url}c/{platform.slug}/governance/  (an open election: camille)")
         out(f"  Seeded on {timezone.localdate().isoformat()}; running it again changes nothing.")
         out(style.SUCCESS(line))
         out("")
