@@ -148,3 +148,116 @@ def test_an_assembly_over_http(db: None) -> None:
     assert_error(Api(other).get(one.replace("alpha", "gamma")), 404, "assembly_not_found")
     assert_error(Api(testing.make_user("nobody")).get(base), 403, "permission_denied")
     assert_error(Api().get(base), 401, "not_authenticated")
+
+
+# --- Who may call what --------------------------------------------------------------------------
+
+BOARD_ONLY = "board"
+MEMBERS = "member"  # members taking part (a non-member gets assembly_not_eligible)
+READERS = "reader"  # members, board and admin read
+
+ROUTES: list[tuple[str, str, str, dict[str, object] | None]] = [
+    ("GET", "", READERS, None),
+    ("POST", "", BOARD_ONLY, {"kind": "ordinary", "title": "x", "starts_at": "2040-01-01T10:00Z"}),
+    ("GET", "/{a}", READERS, None),
+    ("POST", "/{a}/items", BOARD_ONLY, {"title": "More"}),
+    ("DELETE", "/{a}/items/1", BOARD_ONLY, None),
+    ("POST", "/{a}/proxy", MEMBERS, {"holder_member_id": 1}),
+    ("DELETE", "/{a}/proxy", MEMBERS, None),
+    ("POST", "/{a}/postal-votes", MEMBERS, {"votes": {"1": "yes"}}),
+    ("POST", "/{a}/open", BOARD_ONLY, None),
+    ("POST", "/{a}/quorum", BOARD_ONLY, None),
+    ("POST", "/{a}/close", BOARD_ONLY, None),
+    ("POST", "/{a}/check-in", MEMBERS, None),
+    ("GET", "/{a}/attendance", BOARD_ONLY, None),
+    ("POST", "/{a}/attendance", BOARD_ONLY, {"member_id": 1}),
+    ("POST", "/{a}/items/1/open", BOARD_ONLY, None),
+    ("POST", "/{a}/items/1/close", BOARD_ONLY, None),
+    ("POST", "/{a}/items/1/votes", MEMBERS, {"choice": "yes"}),
+    ("GET", "/{a}/minutes.pdf", BOARD_ONLY, None),  # members once it is over
+]
+
+
+def _rows() -> dict[str, int]:
+    from coopwork.core.models import AuditEntry
+    from coopwork.governance.models import AgendaItem, AssemblyAttendance, Proxy
+
+    return {
+        "assemblies": Assembly.objects.count(),
+        "items": AgendaItem.objects.count(),
+        "proxies": Proxy.objects.count(),
+        "attendance": AssemblyAttendance.objects.count(),
+        "votes": AssemblyVote.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def test_every_assembly_route_refuses_who_may_not_call_it(db: None) -> None:
+    from coopwork.governance import services
+
+    coop = testing.make_coop("alpha", legal_form="scop")
+    chair = testing.make_board(coop, "chair")
+    member = testing.make_member(coop, board=chair, name="Mia Member")
+    testing.make_member(coop, board=chair, name="Other Member")
+    assembly = services.assembly_convene(
+        cooperative=coop,
+        actor=chair,
+        kind="ordinary",
+        title="AGM",
+        starts_at=timezone.now() + dt.timedelta(days=20),
+        place="Lyon",
+        items=[services.ItemSpec(title="One"), services.ItemSpec(title="Two")],
+    )
+    foreign_coop = testing.make_coop("beta")
+    callers = {
+        "anonymous": Api(),
+        "non_member": Api(testing.make_user("outsider")),
+        "member": Api(member.user),
+        "board": Api(chair),
+        "foreign_board": Api(testing.make_board(foreign_coop, "foreign")),
+    }
+    for method, suffix, who, body in ROUTES:
+        path = f"/coops/alpha/assemblies{suffix.replace('{a}', str(assembly.pk))}"
+        for role, api in callers.items():
+            if role == "board" and who != MEMBERS:
+                continue  # the board's own calls are exercised by the flow above
+            if role == "member" and who in (MEMBERS, READERS):
+                continue
+            before = _rows()
+            response = api.request(method, path, body)
+            if role == "anonymous":
+                expected = (401, "not_authenticated")
+            elif role in ("non_member", "board", "foreign_board") and who == MEMBERS:
+                expected = (403, "assembly_not_eligible")
+            else:
+                expected = (403, "permission_denied")
+            assert (response.status_code, response.json()["code"]) == expected, (
+                method,
+                path,
+                role,
+                response.content[:200],
+            )
+            assert _rows() == before, (method, path, role)
+            assert "Mia Member" not in response.content.decode()
+
+
+def test_the_route_list_above_covers_every_assembly_route(db: None) -> None:
+    from coopwork.api.api import api
+
+    schema = api.get_openapi_schema()
+    routes = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "assemblies" in operation.get("tags", ())
+    }
+    covered = {
+        (
+            method,
+            f"{API}/coops/{{slug}}/assemblies"
+            + suffix.replace("{a}", "{assembly_id}").replace("/1", "/{number}"),
+        )
+        for method, suffix, _who, _body in ROUTES
+    }
+    assert routes == covered
+    assert {path for _m, path in routes} == set(ASSEMBLY_PATHS)
