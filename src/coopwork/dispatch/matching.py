@@ -569,6 +569,15 @@ class _Problem:
         ok &= workers.capacity[j] >= jobs.load[i]
         return ok
 
+    def pair_at(
+        self, i: IntArray, j: IntArray, index_distance: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``pair`` for pairs whose spatial-index distance is known (from a kd-tree query)."""
+        d = _from_index_distance(index_distance, self.options.coordinates)
+        eta = d / self.workers.speed_mps[j]
+        cost = self.weights.eta * eta + self.jc[i] + self.wc[j]
+        return d, eta, cost
+
     def pair(self, i: IntArray, j: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(distance, eta, cost) of broadcastable index arrays."""
         d = _distances(self.P[i], self.Q[j], self.options.coordinates)
@@ -655,7 +664,8 @@ def _query(
     )
     w = np.where(found, g.ids[np.minimum(loc, g.ids.size - 1)], 0)
     rows = jobs_idx[:, None]
-    d, eta, cost = prob.pair(rows, w)
+    # the tree's distances are the pairs' (same formula): no need to gather and recompute them
+    d, eta, cost = prob.pair_at(rows, w, dist_idx)
     ok = found & prob.feasible(rows, w) & (d <= prob.options.radius_m)
     w = np.where(ok, w, -1)
     d = np.where(ok, d, np.inf)
@@ -727,15 +737,6 @@ class _Candidates:
         if not jobs:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(jobs), np.concatenate(workers)
-
-    def in_first_k(self, job: IntArray, worker: IntArray) -> BoolArray:
-        out = np.zeros(job.size, dtype=bool)
-        for bi, b in enumerate(self.buckets):
-            sel = np.flatnonzero(self.bucket_of[job] == bi)
-            if sel.size:
-                rows = self.row_of[job[sel]]
-                out[sel] = np.any(b.worker[rows, : b.k] == worker[sel, None], axis=1)
-        return out
 
     def has_options(self) -> BoolArray:
         out = np.zeros(self.bound.size, dtype=bool)
@@ -899,7 +900,7 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
         bucket = np.flatnonzero(kr_of_worker == kr).astype(np.int64)
         for a in range(0, bucket.size, _CHUNK_ROWS):
             wk_idx = bucket[a : a + _CHUNK_ROWS]
-            _dist, loc = tree.query(
+            dist, loc = tree.query(
                 prob.Q[wk_idx],
                 k=kq,
                 distance_upper_bound=prob.radius_index,
@@ -909,7 +910,8 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
             hit = loc < prob.n
             jobs = np.where(hit, loc, 0)
             wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
-            d, _eta, cost = prob.pair(jobs, wk)
+            dist = np.asarray(dist, dtype=np.float64).reshape(wk_idx.size, kq)
+            d, _eta, cost = prob.pair_at(jobs, wk, dist)
             ok = hit & prob.feasible(jobs, wk) & (d <= prob.options.radius_m) & (cost < prob.U)
             cost = np.where(ok, cost, np.inf)
             if kq > kr:
@@ -1263,17 +1265,28 @@ class _Graph:
 def _build_graph(
     prob: _Problem, cand: _Candidates, reverse: tuple[IntArray, IntArray], greedy_of: IntArray
 ) -> _Graph:
-    n = prob.n
+    n, m = prob.n, prob.m
     f_job, f_worker = cand.first_k()
+    # membership in the job-side lists by sorted (job, worker) keys: cheaper than comparing rows
+    f_keys = np.sort(f_job * m + f_worker)
+
+    def listed(job: IntArray, worker: IntArray) -> BoolArray:
+        if f_keys.size == 0:
+            return np.zeros(job.size, dtype=bool)
+        keys = job * m + worker
+        pos = np.minimum(np.searchsorted(f_keys, keys), f_keys.size - 1)
+        found: BoolArray = f_keys[pos] == keys
+        return found
+
     r_job, r_worker = reverse
     if r_job.size:
-        dup = cand.in_first_k(r_job, r_worker)
+        dup = listed(r_job, r_worker)
         r_job, r_worker = r_job[~dup], r_worker[~dup]
     parts_j, parts_w = [f_job, r_job], [f_worker, r_worker]
     # the greedy's pairs join the graph, so the optimum on it is never worse than the greedy
     g_job = np.flatnonzero(greedy_of >= 0)
     g_worker = greedy_of[g_job]
-    outside = ~cand.in_first_k(g_job, g_worker)
+    outside = ~listed(g_job, g_worker)
     g_job, g_worker = g_job[outside], g_worker[outside]
     if g_job.size:
         mark = np.zeros(n, dtype=bool)
