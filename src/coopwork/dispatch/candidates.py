@@ -11,7 +11,8 @@ holding it.
 A **worker** holds the worker role, has an active profile listing the zone, is available now by
 their weekly plan (a date exception replaces the plan for that day: off, or other hours), has sent
 a position within :data:`POSITION_FRESH` (``worker_position_update``), is not busy (holding a ride,
-delivery or task that is under way or starts within :data:`BUSY_BEFORE`) and has no live offer.
+delivery or task that is under way or starts within :data:`BUSY_BEFORE`, or a shift that is under
+way or starts within it) and has no live offer.
 
 A pair is feasible exactly as the marketplace's claim checks it (``_check_fit``): the worker holds
 every skill the job needs, drives the vehicle the job requires if it requires one, and carries the
@@ -135,14 +136,24 @@ def open_jobs(*, zone: Zone, now: dt.datetime) -> list[Job]:
 
 
 def available_workers(*, zone: Zone, now: dt.datetime) -> list[WorkerProfile]:
+    soon = now + BUSY_BEFORE
     busy = Assignment.objects.filter(
         worker_id=OuterRef("user_id"),
         job__cooperative_id=zone.cooperative_id,
         status=AssignmentStatus.ACTIVE,
-        job__kind__in=DISPATCHED_KINDS,
     ).filter(
-        Q(job__status__in=[lifecycle.EN_ROUTE, lifecycle.STARTED])
-        | Q(job__status=lifecycle.ASSIGNED, job__starts_at__lte=now + BUSY_BEFORE)
+        Q(job__kind__in=DISPATCHED_KINDS, job__status__in=[lifecycle.EN_ROUTE, lifecycle.STARTED])
+        | Q(
+            job__kind__in=DISPATCHED_KINDS, job__status=lifecycle.ASSIGNED, job__starts_at__lte=soon
+        )
+        # a shift under way, or starting within the hour
+        | Q(
+            job__kind="shift",
+            job__status__in=[lifecycle.OPEN, lifecycle.ASSIGNED, lifecycle.STARTED],
+            job__starts_at__lte=soon,
+            job__ends_at__gte=now,
+            clock_out_at__isnull=True,
+        )
     )
     offered = Offer.objects.filter(live_offers(now), worker_id=OuterRef("user_id"))
     is_worker = Role.objects.filter(

@@ -4,8 +4,10 @@ pauses, expiry, races with hand assignment, governed parameters and the fairness
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from coopwork.core.errors import PermissionDenied
@@ -14,8 +16,15 @@ from coopwork.core.services import parameter_set
 from coopwork.dispatch import candidates, services
 from coopwork.dispatch.models import DispatchRound
 from coopwork.dispatch.services import dispatch_due_rounds, dispatch_round_run
+from coopwork.marketplace.booking import ShiftRequest
 from coopwork.marketplace.models import Assignment, Job, Offer
-from coopwork.marketplace.services import job_assign, job_claim, offer_accept, offer_refuse
+from coopwork.marketplace.services import (
+    job_assign,
+    job_book,
+    job_claim,
+    offer_accept,
+    offer_refuse,
+)
 
 from .world import ORSAY, RIVOLI, City, make_city, near
 
@@ -308,3 +317,34 @@ def test_another_coops_zone_is_not_found(city, now):
     with pytest.raises(ZoneNotFound):
         dispatch_round_run(cooperative=city.coop, zone_id=other.zone.pk, now=now)
     assert Job.objects.count() == 0
+
+
+def test_a_worker_on_a_shift_is_busy(city, now):
+    w = city.worker("w", at=near(RIVOLI, 200), now=now)
+    start = now - dt.timedelta(minutes=30)
+    shift = ShiftRequest(
+        title="Waiter",
+        site_name="Bistro",
+        place=RIVOLI,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+        hourly_rate_minor=2000,
+        positions=1,
+        break_minutes=0,
+        skills=[],
+    )
+    job = job_book(cooperative=city.coop, client=city.client, request=shift, now=start)
+    job_claim(cooperative=city.coop, job_id=job.pk, worker=w)
+    city.ride(now)
+    rnd = run(city, now)
+    assert (rnd.open_jobs, rnd.available_workers, rnd.offers_made) == (1, 0, 0)
+
+
+def test_the_dispatch_command_runs_the_due_rounds(city, now):
+    w = city.worker("w", at=near(RIVOLI, 200), now=now)
+    city.ride(now)
+    out = StringIO()
+    call_command("dispatch", stdout=out)
+    assert "'rounds': 1" in out.getvalue() and "'offers': 1" in out.getvalue()
+    assert Offer.objects.get().worker_id == w.pk
+    assert ":" in DispatchRound.objects.get().dispatcher  # host:pid of the process
