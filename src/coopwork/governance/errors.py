@@ -331,3 +331,16 @@ class CollegeWeightsInvalid(Conflict):
         "The college weights are not valid (each 10-50 %%, together 100 %%), so votes cannot be "
         "weighted."
     )
+
+
+class AgendaApplicationInvalid(ValidationError):
+    code = "agenda_application_invalid"
+    default_message = _(
+        "Only a pending application to this cooperative can be put to the assembly, and an item "
+        "admits a member or sets a parameter, not both."
+    )
+
+
+class AssemblyAdmissionNotAdopted(Conflict):
+    code = "assembly_admission_not_adopted"
+    default_message = _("The assembly has not adopted this admission.")

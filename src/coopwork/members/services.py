@@ -242,14 +242,21 @@ def application_admit(
     payment_method: str,
     payment_reference: str,
     reason: str = "",
+    assembly_resolution: str = "",
 ) -> Member:
     """The board admits an applicant and records the payment of their shares.
 
     The member gets the next register number, the shares are entered in the capital register and
-    the payment is posted to the books, all in one transaction.
+    the payment is posted to the books, all in one transaction. Where the statutes reserve
+    admission to the general assembly (``admission_body``), the board only carries out an
+    admission the assembly adopted: governance passes the adopted resolution's reference as
+    ``assembly_resolution`` (as it passes ``source="resolution"`` to ``parameter_set``).
     """
     require_role(user=actor, cooperative=cooperative, roles={RoleName.BOARD})
-    if parameter_value(cooperative=cooperative, key="admission_body") != "board":
+    if (
+        parameter_value(cooperative=cooperative, key="admission_body") != "board"
+        and not assembly_resolution.strip()
+    ):
         raise errors.AdmissionReservedToAssembly()
     cash_account = _check_payment(payment_method, payment_reference)
     application = _lock_application(cooperative, application_id)
@@ -299,6 +306,8 @@ def application_admit(
             "movement": movement.pk,
             "payment_method": payment_method,
             "reason": application.decision_reason,
+            # Only when the general assembly decided it (absent for the board's own admissions).
+            **({"assembly_resolution": assembly_resolution.strip()} if assembly_resolution else {}),
         },
     )
     publish(

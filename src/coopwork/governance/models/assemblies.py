@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from coopwork.core.models import Cooperative
-from coopwork.members.models import Member
+from coopwork.members.models import Application, Member
 
 __all__ = [
     "AgendaItem",
@@ -110,6 +110,10 @@ class AgendaItem(models.Model):
     parameter_key = models.CharField(max_length=80, blank=True)
     parameter_value = models.JSONField(null=True, blank=True)
     effective_from = models.DateField(null=True, blank=True)
+    # Or the admission of a pending applicant, where the statutes reserve it to the assembly.
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.PENDING)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -78,7 +78,8 @@ from coopwork.governance.selectors.assemblies import (
 )
 from coopwork.governance.tallying import Majority, MotionBallot, TallyError, tally_motion
 from coopwork.marketplace.models import Notification
-from coopwork.members.models import Member
+from coopwork.members.models import Application, ApplicationStatus, Member
+from coopwork.members.services import application_admit, application_reject
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -90,6 +91,7 @@ __all__ = [
     "agenda_item_close",
     "agenda_item_open",
     "agenda_item_remove",
+    "assembly_admission_complete",
     "assembly_check_in",
     "assembly_close",
     "assembly_convene",
@@ -120,6 +122,7 @@ class ItemSpec:
     parameter_key: str = ""
     parameter_value: Any = None
     effective_from: dt.date | None = None
+    application_id: int | None = None  # admit this pending applicant
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -211,6 +214,14 @@ def _check_item(
     cooperative: Cooperative, kind: str, starts_at: dt.datetime, spec: ItemSpec
 ) -> ItemSpec:
     title = (spec.title or "").strip()
+    if spec.application_id is not None:
+        application = Application.objects.filter(
+            cooperative=cooperative, pk=spec.application_id, status=ApplicationStatus.PENDING
+        ).first()
+        if application is None or spec.parameter_key:
+            raise errors.AgendaApplicationInvalid()
+        if not title:
+            title = (_("Admission of %(name)s") % {"name": application.display_name})[:MAX_TITLE]
     if not title or len(title) > MAX_TITLE:
         raise errors.AgendaItemInvalid(reason=_("each item needs a title of 1-200 characters"))
     if len(spec.text or "") > MAX_TEXT:
@@ -270,6 +281,7 @@ def _create_items(assembly: Assembly, specs: Sequence[ItemSpec], start: int = 1)
                 parameter_key=s.parameter_key,
                 parameter_value=s.parameter_value,
                 effective_from=s.effective_from,
+                application_id=s.application_id,
             )
             for i, s in enumerate(specs)
         ]
@@ -283,6 +295,7 @@ def _item_data(item: AgendaItem | ItemSpec) -> dict[str, Any]:
         "parameter_key": item.parameter_key or None,
         "parameter_value": item.parameter_value,
         "effective_from": item.effective_from.isoformat() if item.effective_from else None,
+        "application": item.application_id,
     }
 
 
@@ -379,6 +392,7 @@ def assembly_convene(
                     parameter_key=i.parameter_key,
                     parameter_value=i.parameter_value,
                     effective_from=i.effective_from,
+                    application_id=i.application_id,
                 )
                 for i in first.items.order_by("number")
             ]
@@ -1002,6 +1016,19 @@ def agenda_item_close(
             adopted_at=now,
         )
         item.resolution_reference = item.reference
+    elif (
+        item.application_id is not None
+        and Application.objects.filter(
+            pk=item.application_id, status=ApplicationStatus.PENDING
+        ).exists()
+    ):
+        # Not admitted: the application is decided (rejected), with the assembly as the reason.
+        application_reject(
+            cooperative=cooperative,
+            application_id=item.application_id,
+            actor=actor,  # type: ignore[arg-type]
+            reason=_("Not admitted by the general assembly (%(ref)s).") % {"ref": item.reference},
+        )
     item.save()
     audit_append(
         cooperative=cooperative,
@@ -1045,3 +1072,35 @@ def assembly_close(
     _notify_members(assembly, "assembly.closed")
     _announce(assembly, "assembly.closed")
     return assembly
+
+
+@transaction.atomic
+def assembly_admission_complete(
+    *,
+    cooperative: Cooperative,
+    assembly_id: int,
+    number: int,
+    actor: User | AnonymousUser | None,
+    payment_method: str,
+    payment_reference: str,
+) -> Member:
+    """Carry out an admission the assembly adopted: the board records the payment of the shares
+    and the applicant enters the register (``members.application_admit`` with the resolution's
+    reference, which is what lets it admit where the statutes reserve admission to the assembly).
+    """
+    _board(actor, cooperative)
+    assembly = Assembly.objects.filter(cooperative=cooperative, pk=assembly_id).first()
+    if assembly is None:
+        raise errors.AssemblyNotFound()
+    item = _item(assembly, number)
+    if item.application_id is None or not item.adopted:
+        raise errors.AssemblyAdmissionNotAdopted()
+    return application_admit(
+        cooperative=cooperative,
+        application_id=item.application_id,
+        actor=actor,  # type: ignore[arg-type]
+        payment_method=payment_method,
+        payment_reference=payment_reference,
+        reason=_("Admitted by the general assembly (%(ref)s).") % {"ref": item.reference},
+        assembly_resolution=item.reference,
+    )
