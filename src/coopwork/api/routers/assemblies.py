@@ -29,7 +29,15 @@ from coopwork.api.schemas.assemblies import (
     VoteIn,
     VoteOut,
 )
-from coopwork.api.schemas.common import ERRORS, IdPath, Pagination, Rendered, SlugPath
+from coopwork.api.schemas.common import (
+    ERRORS,
+    IdempotencyKeyHeader,
+    IdPath,
+    Pagination,
+    Rendered,
+    SlugPath,
+)
+from coopwork.api.schemas.members import AdmittedOut, PaymentIn
 from coopwork.governance import errors, minutes, selectors, services
 from coopwork.governance.models import Assembly
 
@@ -47,6 +55,7 @@ def _spec(item: ItemIn) -> services.ItemSpec:
         parameter_key=item.parameter_key,
         parameter_value=item.parameter_value,
         effective_from=item.effective_from,
+        application_id=item.application_id,
     )
 
 
@@ -314,6 +323,38 @@ def assembly_vote(
         on_behalf_of=payload.on_behalf_of,
     )
     return Status(201, _vote(vote))
+
+
+@router.post(ONE + "/items/{number}/admit", response={201: AdmittedOut, **ERRORS})
+def assembly_admission(
+    request: HttpRequest,
+    slug: SlugPath,
+    assembly_id: IdPath,
+    number: IdPath,
+    payload: PaymentIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Status:
+    """Carry out an admission the assembly adopted: record the payment of the shares; the
+    applicant enters the member register (board; Idempotency-Key)."""
+    coop = access.cooperative(slug)
+    return access.idempotent(
+        request,
+        coop=coop,
+        operation="assemblies.admit",
+        key=idempotency_key,
+        request_data={"assembly_id": assembly_id, "number": number, **payload.model_dump()},
+        status=201,
+        run=lambda: AdmittedOut.of(
+            services.assembly_admission_complete(
+                cooperative=coop,
+                assembly_id=assembly_id,
+                number=number,
+                actor=access.acting_user(request),
+                payment_method=payload.payment_method,
+                payment_reference=payload.payment_reference,
+            )
+        ),
+    )
 
 
 class MinutesQuery(Schema):

@@ -34,6 +34,9 @@ class ItemIn(In):
     parameter_key: ParamKey = Field("", description="A governed parameter the resolution sets.")
     parameter_value: Any = Field(None, description="Its new value (as GET /parameters shows).")
     effective_from: dt.date | None = Field(None, description="The day the new value applies.")
+    application_id: MemberId | None = Field(
+        None, description="Or: a pending application the assembly decides on (admission)."
+    )
 
 
 class ConveneIn(In):
@@ -90,6 +93,7 @@ class ItemOut(Schema):
     adopted: bool | None
     result: dict[str, Any]
     resolution_reference: str
+    application_id: int | None
 
     @classmethod
     def of(cls, item: AgendaItem) -> ItemOut:
@@ -105,6 +109,7 @@ class ItemOut(Schema):
             adopted=item.adopted,
             result=item.result,
             resolution_reference=item.resolution_reference,
+            application_id=item.application_id,
         )
 
 

@@ -33,6 +33,7 @@ ASSEMBLY_PATHS = {
     f"{API}/coops/{{slug}}/assemblies/{{assembly_id}}/items/{{number}}/open": {"post"},
     f"{API}/coops/{{slug}}/assemblies/{{assembly_id}}/items/{{number}}/close": {"post"},
     f"{API}/coops/{{slug}}/assemblies/{{assembly_id}}/items/{{number}}/votes": {"post"},
+    f"{API}/coops/{{slug}}/assemblies/{{assembly_id}}/items/{{number}}/admit": {"post"},
     f"{API}/coops/{{slug}}/assemblies/{{assembly_id}}/minutes.pdf": {"get"},
 }
 
@@ -174,6 +175,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object] | None]] = [
     ("POST", "/{a}/items/1/open", BOARD_ONLY, None),
     ("POST", "/{a}/items/1/close", BOARD_ONLY, None),
     ("POST", "/{a}/items/1/votes", MEMBERS, {"choice": "yes"}),
+    ("POST", "/{a}/items/1/admit", BOARD_ONLY, {"payment_method": "cash"}),
     ("GET", "/{a}/minutes.pdf", BOARD_ONLY, None),  # members once it is over
 ]
 
@@ -224,7 +226,9 @@ def test_every_assembly_route_refuses_who_may_not_call_it(db: None) -> None:
             if role == "member" and who in (MEMBERS, READERS):
                 continue
             before = _rows()
-            response = api.request(method, path, body)
+            response = api.request(
+                method, path, body, headers={"Idempotency-Key": f"{role}-{path}"}
+            )
             if role == "anonymous":
                 expected = (401, "not_authenticated")
             elif role in ("non_member", "board", "foreign_board") and who == MEMBERS:
@@ -261,3 +265,59 @@ def test_the_route_list_above_covers_every_assembly_route(db: None) -> None:
     }
     assert routes == covered
     assert {path for _m, path in routes} == set(ASSEMBLY_PATHS)
+
+
+def test_an_admission_the_assembly_adopted_is_carried_out_once_over_http(db: None) -> None:
+    from coopwork.core.services import parameter_set
+    from coopwork.governance import services
+    from coopwork.members.models import Member
+    from coopwork.members.services import application_submit
+
+    coop = testing.make_coop("alpha", legal_form="scop")
+    chair = testing.make_board(coop, "chair")
+    members = [testing.make_member(coop, board=chair) for _ in range(2)]
+    parameter_set(
+        cooperative=coop,
+        key="admission_body",
+        value="assembly",
+        effective_from=timezone.localdate(),
+        source="statutes",
+        source_ref="Statutes art. 8",
+        actor=None,
+    )
+    application = application_submit(
+        cooperative=coop,
+        user=testing.make_user("zoe"),
+        college_code="workers",
+        shares=2,
+        display_name="Zoé",
+    )
+    board = Api(chair)
+    created = board.post(
+        "/coops/alpha/assemblies",
+        _convene_body(items=[{"title": "", "application_id": application.pk}]),
+    )
+    assert created.status_code == 201, created.content
+    aid = created.json()["id"]
+    assert created.json()["items"][0]["title"] == "Admission of Zoé"
+    assembly = Assembly.objects.get(pk=aid)
+    at = assembly.starts_at
+    services.assembly_open(cooperative=coop, assembly_id=aid, actor=chair, now=at)
+    for m in members:
+        services.attendance_record(cooperative=coop, assembly_id=aid, actor=chair, member_id=m.pk)
+    services.assembly_quorum_check(cooperative=coop, assembly_id=aid, actor=chair)
+    services.agenda_item_open(cooperative=coop, assembly_id=aid, actor=chair, number=1)
+    for m in members:
+        services.assembly_vote_cast(
+            cooperative=coop, assembly_id=aid, number=1, user=m.user, choice="yes"
+        )
+    services.agenda_item_close(cooperative=coop, assembly_id=aid, actor=chair, number=1)
+    path = f"/coops/alpha/assemblies/{aid}/items/1/admit"
+    pay = {"payment_method": "bank_transfer", "payment_reference": "VIR-ZOE"}
+    assert_error(board.post(path, pay), 400, "idempotency_key_required")
+    first = board.post(path, pay, headers={"Idempotency-Key": "zoe-1"})
+    assert first.status_code == 201, first.content
+    again = board.post(path, pay, headers={"Idempotency-Key": "zoe-1"})
+    assert (again.status_code, again.content) == (201, first.content)
+    assert first.json()["member"]["register_number"] == 3
+    assert Member.objects.filter(cooperative=coop).count() == 3
