@@ -295,8 +295,9 @@ def dispatch_round_run(
     actor: User | None = None,
 ) -> DispatchRound | None:
     """Run the zone's round (see the module docstring). Returns ``None`` when the zone's last
-    round is more recent than the governed interval, unless ``force`` (a coordinator's "run
-    now"). ``actor`` is None for the background task; a person needs the coordinator role."""
+    round is more recent than the governed interval, or when no job is waiting for an offer
+    (nothing is stored then), unless ``force`` (a coordinator's "run now"). ``actor`` is None
+    for the background task; a person needs the coordinator role."""
     if actor is not None:
         require_role(user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR})
     now = now or timezone.now()
@@ -333,6 +334,8 @@ def _run_locked(
         speeds_kmh=conf.speeds_kmh,
         pause_s=conf.pause_s,
     )
+    if not data.jobs and not force:
+        return None  # nothing to offer: no row every few seconds for an idle zone
     rnd = DispatchRound.objects.create(
         cooperative=cooperative,
         zone=zone,

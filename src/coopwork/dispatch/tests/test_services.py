@@ -42,6 +42,7 @@ def city(db, now) -> City:
 
 
 def run(city: City, now: dt.datetime, **kwargs) -> DispatchRound:
+    kwargs.setdefault("force", True)  # stored even with nothing to offer (pacing is tested apart)
     rnd = dispatch_round_run(cooperative=city.coop, zone_id=city.zone.pk, now=now, **kwargs)
     assert rnd is not None
     return rnd
@@ -223,8 +224,13 @@ def test_rounds_are_paced_by_the_governed_interval(city, now):
         )
         is None
     )
+    # the only job is on offer: nothing to do, and no round stored
     counts = dispatch_due_rounds(now=now + dt.timedelta(seconds=40))
-    assert counts == {"zones": 1, "rounds": 1, "offers": 0}  # the one worker is already offered
+    assert counts == {"zones": 1, "rounds": 0, "offers": 0}
+    # past its deadline the job is back, but its only worker let it expire: paused for them
+    counts = dispatch_due_rounds(now=now + dt.timedelta(seconds=70))
+    assert counts == {"zones": 1, "rounds": 1, "offers": 0}
+    assert DispatchRound.objects.first().offers_expired == 1
 
 
 def test_governed_radius_and_fairness_weight_are_used(city, now):
