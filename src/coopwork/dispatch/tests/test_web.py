@@ -116,5 +116,8 @@ def test_members_see_the_trade_off_curve_as_an_svg_and_a_table(city):
     assert html.count("<circle") == 6 + 1  # six weights, and the ring on the one in force
     assert 'id="fairness-table"' in html and "in force" in html
     assert "cdn" not in html.lower()
+    assert 'href="/c/alpha/dispatch/"' not in html  # the rounds are for coordinators
+    coordinator_view = client_for(city.coordinator).get("/c/alpha/dispatch/fairness/")
+    assert 'href="/c/alpha/dispatch/"' in coordinator_view.content.decode()
     anonymous = Client().get("/c/alpha/dispatch/fairness/")
     assert anonymous.status_code == 302
