@@ -152,6 +152,7 @@ assembly_patterns = [
     path(A + "items/<int:number>/remove/", assemblies.item_remove, name="assembly_item_remove"),
     path(A + "items/<int:number>/open/", assemblies.item_open, name="assembly_item_open"),
     path(A + "items/<int:number>/close/", assemblies.item_close, name="assembly_item_close"),
+    path(A + "items/<int:number>/admit/", assemblies.item_admit, name="assembly_item_admit"),
     path(A + "open/", assemblies.session_open, name="assembly_open"),
     path(A + "attendance/", assemblies.attendance, name="assembly_attendance"),
     path(A + "quorum/", assemblies.quorum, name="assembly_quorum"),

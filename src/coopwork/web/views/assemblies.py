@@ -25,6 +25,8 @@ from coopwork.core.permissions import require_role
 from coopwork.core.selectors import user_roles
 from coopwork.governance import minutes, selectors, services
 from coopwork.governance.models import Assembly, AssemblyKind, AssemblyStatus, VoteChoice
+from coopwork.members.selectors import applications
+from coopwork.web.forms import PAYMENT_CHOICES
 from coopwork.web.http import actor, coop_view, download, form_error
 from coopwork.web.pages import Document
 
@@ -90,16 +92,30 @@ class ItemForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    application = forms.TypedChoiceField(
+        label=gettext_lazy("Or: admission of an applicant"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy("The title may stay empty: it is written for you."),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(
+        self, *args: Any, applications: list[tuple[int, str]] | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         field = self.fields["parameter_key"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _parameter_choices()
+        pick = self.fields["application"]
+        assert isinstance(pick, forms.TypedChoiceField)
+        pick.choices = [("", "—"), *(applications or [])]
+        if not applications:
+            del self.fields["application"]
 
     def spec(self) -> services.ItemSpec | None:
         data = self.cleaned_data
-        if not data.get("title"):
+        if not data.get("title") and not data.get("application"):
             return None
         value: Any = data.get("parameter_value") or None
         if value is not None and str(value).lstrip("-").isdigit():
@@ -111,6 +127,7 @@ class ItemForm(forms.Form):
             parameter_key=data.get("parameter_key") or "",
             parameter_value=value if data.get("parameter_key") else None,
             effective_from=data.get("effective_from") if data.get("parameter_key") else None,
+            application_id=data.get("application"),
         )
 
 
@@ -123,6 +140,20 @@ class AttendanceForm(forms.Form):
         label=gettext_lazy("Attends"),
         choices=[("in_person", gettext_lazy("in person")), ("remote", gettext_lazy("remote"))],
     )
+
+
+class AdmitPaymentForm(forms.Form):
+    payment_method = forms.ChoiceField(label=gettext_lazy("Paid by"), choices=PAYMENT_CHOICES)
+    payment_reference = forms.CharField(
+        label=gettext_lazy("Payment reference"), max_length=120, required=False
+    )
+
+
+def _pending(coop: Cooperative) -> list[tuple[int, str]]:
+    return [
+        (a.pk, f"{a.display_name} ({a.college.localized('name')}, {a.shares})")
+        for a in applications(cooperative=coop, status="pending")
+    ]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -186,9 +217,10 @@ def assembly_convene(request: HttpRequest, coop: Cooperative) -> HttpResponse:
             failed=failed,
             initial={"kind": "ordinary", "starts_at": start.replace(hour=18, minute=0)},
         )
-        return _convene_page(request, coop, form, ItemFormSet(prefix="items"))
+        items = ItemFormSet(prefix="items", form_kwargs={"applications": _pending(coop)})
+        return _convene_page(request, coop, form, items)
     form = ConveneForm(request.POST, failed=failed)
-    items = ItemFormSet(request.POST, prefix="items")
+    items = ItemFormSet(request.POST, prefix="items", form_kwargs={"applications": _pending(coop)})
     if not form.is_valid() or not items.is_valid():
         return _convene_page(request, coop, form, items, status=400)
     specs = [s for s in (f.spec() for f in items.forms) if s is not None]
@@ -273,7 +305,11 @@ def assembly_detail(request: HttpRequest, coop: Cooperative, assembly_id: int) -
             "attendance_form": attendance_form,
             "proxy_votes": proxy_votes,
             "agenda_editable": editable and is_board,
-            "item_form": ItemForm(prefix="item") if editable and is_board else None,
+            "item_form": ItemForm(prefix="item", applications=_pending(coop))
+            if editable and is_board
+            else None,
+            "admit_form": AdmitPaymentForm() if is_board else None,
+            "pending_ids": {a for a, _label in _pending(coop)} if is_board else set(),
             "can_open": assembly.status == AssemblyStatus.CONVENED
             and now >= assembly.starts_at - services.OPEN_EARLY,
             "minutes_ready": is_board or assembly.status in ("closed", "failed"),
@@ -358,7 +394,7 @@ def vote(request: HttpRequest, coop: Cooperative, assembly_id: int, number: int)
 @require_POST
 @coop_view
 def item_add(request: HttpRequest, coop: Cooperative, assembly_id: int) -> HttpResponse:
-    form = ItemForm(request.POST, prefix="item")
+    form = ItemForm(request.POST, prefix="item", applications=_pending(coop))
     if not form.is_valid():
         raise form_error(form)
     spec = form.spec()
@@ -472,3 +508,27 @@ def minutes_pdf(request: HttpRequest, coop: Cooperative, assembly_id: int) -> Ht
             filename=minutes.minutes_filename(cooperative=coop, assembly_id=assembly_id),
         )
     )
+
+
+@require_POST
+@coop_view
+def item_admit(
+    request: HttpRequest, coop: Cooperative, assembly_id: int, number: int
+) -> HttpResponse:
+    form = AdmitPaymentForm(request.POST)
+    if not form.is_valid():
+        raise form_error(form)
+    member = services.assembly_admission_complete(
+        cooperative=coop,
+        assembly_id=assembly_id,
+        number=number,
+        actor=actor(request),
+        payment_method=form.cleaned_data["payment_method"],
+        payment_reference=form.cleaned_data.get("payment_reference") or "",
+    )
+    messages.success(
+        request,
+        _("%(name)s is admitted with member number %(number)s.")
+        % {"name": member.display_name, "number": member.register_number},
+    )
+    return _back(coop, assembly_id)
