@@ -61,6 +61,7 @@ from coopwork.governance.tallying import (
     MajorityRule,
     MotionBallot,
     TallyError,
+    check_college_weights,
     ranked_profile,
     tally_approval,
     tally_election,
@@ -590,6 +591,11 @@ def _create_ballot(
     if not title or len(title) > 200:
         raise errors.BallotConfigInvalid(reason=_("a title is needed"))
     opens, closes = _check_window(opens_at, closes_at)
+    if secret and not results_hidden:
+        # A live count would reveal a secret vote to anyone watching it change as someone votes.
+        raise errors.BallotConfigInvalid(
+            reason=_("a secret ballot keeps its results hidden until it closes")
+        )
     values: dict[str, Any] = {}
     if kind == BallotKind.MOTION:
         if majority not in MAJORITIES:
@@ -823,15 +829,22 @@ def amendment_put_to_vote(
 
 
 def _college_weights(cooperative: Cooperative) -> dict[str, str] | None:
+    """The college weights to count with, or None (one member, one vote).
+
+    Weighted only when ``colleges_weighted`` is on and every college has a weight that passes
+    ``tallying.check_college_weights`` (10-50 %, summing to 100), as for assemblies.
+    """
     if not parameter_value(cooperative=cooperative, key="colleges_weighted"):
         return None
-    weights = {
-        code: str(Fraction(weight or 0))
-        for code, weight in College.objects.filter(
-            cooperative=cooperative, weight__isnull=False
-        ).values_list("code", "weight")
-    }
-    return weights or None
+    rows = list(College.objects.filter(cooperative=cooperative).values_list("code", "weight"))
+    if not rows or any(weight is None for _, weight in rows):
+        return None
+    weights = {code: str(Fraction(weight)) for code, weight in rows if weight is not None}
+    try:
+        check_college_weights(weights)
+    except TallyError:
+        return None
+    return weights
 
 
 def _open(ballot: Ballot) -> None:
@@ -1085,7 +1098,10 @@ def ballot_close(
         raise errors.BallotClosed()
     if ballot.status == BallotStatus.SCHEDULED:
         _open(ballot)
-    result = tally(ballot)
+    try:
+        result = tally(ballot)
+    except TallyError as exc:  # e.g. college weights changed into an invalid state
+        raise errors.BallotConfigInvalid(reason=exc.code) from None
     digest = hashlib.sha256(
         json.dumps(result, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()

@@ -393,3 +393,28 @@ def test_coopwork_tick_runs_the_ballot_schedule(coop, board_user, members):
     assert "run_ballot_schedule" in out.getvalue()
     ballot.refresh_from_db()
     assert ballot.status == BallotStatus.CLOSED and ballot.adopted is True
+
+
+def test_secret_ballot_cannot_show_a_live_count(coop, board_user, members):
+    exc = refused(
+        "ballot_config_invalid",
+        services.ballot_create,
+        cooperative=coop,
+        actor=board_user,
+        kind="motion",
+        title="Secret but live",
+        secret=True,
+        results_hidden=False,
+    )
+    with override("fr"):
+        assert "secret" in exc.render_message()
+
+
+def test_weights_missing_for_a_college_count_one_member_one_vote(coop, board_user, members):
+    """colleges_weighted is on (SCIC default) but no weights are recorded: heads count."""
+    ballot = motion(coop, board_user)
+    assert ballot.college_weights is None
+    for m, c in zip(members, ["no", "no", "no", "yes", "yes"], strict=True):
+        vote(coop, ballot, m, {"choice": c})
+    closed = services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
+    assert closed.adopted is False and closed.result["motion"]["weighted"] is False
