@@ -943,7 +943,13 @@ def assembly_vote_cast(
 
 
 def _tally(assembly: Assembly, item: AgendaItem, present: int, eligible: int) -> dict[str, Any]:
-    votes = list(item.votes.order_by("id").values_list("choice", "college", "channel"))
+    # Only the votes of members who still take part (one who left the co-op since is no longer
+    # counted, in the votes as in the heads present).
+    votes = list(
+        item.votes.filter(member__in=assembly_eligible_members(assembly=assembly))
+        .order_by("id")
+        .values_list("choice", "college", "channel")
+    )
     quorum = Fraction(assembly.quorum or "0")
     on = timezone.localdate(assembly.starts_at)
     weights = college_weights_for(cooperative=assembly.cooperative, on=on)
