@@ -437,6 +437,7 @@ class Command(BaseCommand):
         out(f"  Work:         {url}c/{platform.slug}/work/   (workers: camille, ahmed)")
         out(f"  Coordinate:   {url}c/{platform.slug}/coord/  (coordinator: nora)")
         out(f"  Decisions:    {url}c/{platform.slug}/governance/  (an open election: camille)")
+        out(f"  Assemblies:   {url}c/{platform.slug}/assemblies/  (an AGM convened: sophie chairs)")
         out(f"  Seeded on {timezone.localdate().isoformat()}; running it again changes nothing.")
         out(style.SUCCESS(line))
         out("")
