@@ -27,7 +27,7 @@ from coopwork.governance.models.ballots import (
     Vote,
 )
 from coopwork.governance.services.ballots import receipt_digest, support_required, tally
-from coopwork.members.models import Member, MemberStatus
+from coopwork.members.models import College, Member, MemberStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -324,7 +324,12 @@ def governance_dashboard(*, cooperative: Cooperative) -> dict[str, Any]:
                 "by_college": by_college,
             }
         )
+    found = {
+        c.code: c.localized("name")
+        for c in College.objects.filter(cooperative=cooperative, code__in=colleges)
+    }
     return {
+        "college_names": {c: found.get(c, c) for c in sorted(colleges)},
         "open_ballots": open_ballots,
         "proposals": proposals,
         "turnout": turnout,

@@ -200,6 +200,9 @@ def test_rules_page_traces_the_commission_to_its_vote(coop, board_user, members)
     services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
     page = browser(members[1].user).get(reverse("web:rules", args=["alpha"])).content.decode()
     assert url("gov_ballot", ballot.pk) in page and "#resolution-1" in page
+    page = browser(members[1].user, "fr").get(url("gov_ballot", ballot.pk)).content.decode()
+    assert 'id="resolution-link"' in page and "résolution R1" in page
+    assert 'id="motion-table"' in page and "100,0 %" in page
     register = browser(members[1].user).get(url("gov_register")).content.decode()
     assert 'id="resolution-1"' in register and "commission_rate" in register
 

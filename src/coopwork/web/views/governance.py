@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +27,7 @@ from coopwork.core.models import Cooperative, RoleName
 from coopwork.core.parameters import REGISTRY
 from coopwork.core.permissions import require_role
 from coopwork.governance import errors, selectors, services
+from coopwork.members.selectors import colleges
 from coopwork.web.http import actor, add_form_error, coop_view, is_htmx
 
 READERS = {RoleName.MEMBER, RoleName.BOARD, RoleName.ADMIN}
@@ -220,11 +221,39 @@ def rounds_chart(result: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _fraction_text(value: str) -> str:
+    """An exact figure for reading: whole numbers as they are, others to two decimals, in the
+    active language's format (the exact fractions are in the JSON and CSV exports)."""
     f = Fraction(value)
-    return str(f.numerator) if f.denominator == 1 else f"{float(f):.2f}"
+    if f.denominator == 1:
+        return str(f.numerator)
+    return formats.number_format(round(float(f), 2), decimal_pos=2)
 
 
-def turnout_chart(points: list[dict[str, Any]], colleges: list[str]) -> dict[str, Any] | None:
+def motion_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The motion's figures for display: votes (weighted when weighted), share of the expressed
+    votes, and heads."""
+    m = result["motion"]
+    expressed = Fraction(m["expressed"])
+    rows = []
+    for choice in ("yes", "no", "abstain"):
+        value = Fraction(m[choice])
+        share = None
+        if choice != "abstain" and expressed:
+            share = formats.number_format(float(value / expressed) * 100, decimal_pos=1) + " %"
+        rows.append(
+            {
+                "label": CHOICE_LABELS[choice],
+                "votes": _fraction_text(m[choice]),
+                "share": share,
+                "heads": m["heads"].get(choice, 0),
+            }
+        )
+    return rows
+
+
+def turnout_chart(
+    points: list[dict[str, Any]], colleges: list[str], names: dict[str, str]
+) -> dict[str, Any] | None:
     """Turnout per closed ballot (overall and per college) as lines over time."""
     if not points:
         return None
@@ -255,7 +284,7 @@ def turnout_chart(points: list[dict[str, Any]], colleges: list[str]) -> dict[str
         ]
         series.append(
             {
-                "name": college,
+                "name": names.get(college, college),
                 "color": PALETTE[k % len(PALETTE)],
                 "points": " ".join(f"{x},{y}" for x, y in line),
                 "dots": [],
@@ -291,7 +320,7 @@ def dashboard(request: HttpRequest, coop: Cooperative) -> HttpResponse:
         {
             "coop": coop,
             "data": data,
-            "chart": turnout_chart(data["turnout"], data["colleges"]),
+            "chart": turnout_chart(data["turnout"], data["colleges"], data["college_names"]),
             "is_officer": bool(roles & OFFICERS),
         },
     )
@@ -509,6 +538,7 @@ def _ballot_context(request: HttpRequest, coop: Cooperative, ballot_id: int) -> 
         result = selectors.ballot_results(cooperative=coop, ballot_id=ballot_id)
     ballot = view.ballot
     n = len(view.candidates)
+    names = {c.code: c.localized("name") for c in colleges(cooperative=coop)}
     my_rank = {}
     if view.my_choice and "ranking" in view.my_choice:
         my_rank = {k: i + 1 for i, k in enumerate(view.my_choice["ranking"])}
@@ -533,6 +563,12 @@ def _ballot_context(request: HttpRequest, coop: Cooperative, ballot_id: int) -> 
         "majority_label": MAJORITY_LABELS.get(ballot.majority, ""),
         "result": result,
         "chart": rounds_chart(result) if result else None,
+        "motion_rows": motion_rows(result) if result and result.get("motion") else [],
+        "weights": [
+            (names.get(code, code), weight)
+            for code, weight in ((result or {}).get("college_weights") or {}).items()
+        ],
+        "resolution": ballot.resolutions.first() if ballot.status == "closed" else None,
         "is_officer": bool(roles & OFFICERS),
         "ranked": ballot.method in ("irv", "stv_scottish", "stv_meek"),
     }
