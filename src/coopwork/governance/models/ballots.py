@@ -192,7 +192,8 @@ class Ballot(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     adopted = models.BooleanField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    halfway_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)  # the one 24 h before closing
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

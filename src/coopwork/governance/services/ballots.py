@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from coopwork.core.audit import audit_append
 from coopwork.core.errors import (
+    CoopError,
     ParameterBackdated,
     ParameterInvalid,
     ParameterOutOfBounds,
@@ -74,6 +76,8 @@ from coopwork.members.models import College, Member, MemberStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_VOTING_DAYS",
@@ -1196,6 +1200,21 @@ def ballots_run_due(*, now: dt.datetime | None = None) -> dict[str, int]:
                 _open(locked)
                 done["opened"] += 1
     for ballot in Ballot.objects.filter(
+        status=BallotStatus.OPEN, halfway_reminder_sent_at__isnull=True, closes_at__gt=now
+    ).select_related("cooperative"):
+        # Halfway through a vote longer than two days, a first reminder.
+        start = ballot.opened_at or ballot.opens_at
+        if (
+            ballot.closes_at - start <= 2 * REMINDER_BEFORE
+            or now < start + (ballot.closes_at - start) / 2
+        ):
+            continue
+        with transaction.atomic():
+            locked = Ballot.objects.select_for_update().get(pk=ballot.pk)
+            if locked.halfway_reminder_sent_at is None:
+                _remind(locked, now, halfway=True)
+                done["reminded"] += 1
+    for ballot in Ballot.objects.filter(
         status=BallotStatus.OPEN,
         reminder_sent_at__isnull=True,
         closes_at__gt=now,
@@ -1214,25 +1233,29 @@ def ballots_run_due(*, now: dt.datetime | None = None) -> dict[str, int]:
             done["closed"] += 1
         except errors.BallotClosed:
             pass
+        except CoopError:  # reported, and retried at the next tick; the others still close
+            logger.exception("ballot %s could not be closed", ballot.pk)
     return done
 
 
-def _remind(ballot: Ballot, now: dt.datetime) -> None:
-    """Remind the electors who have not voted yet, about 24 hours before it closes."""
+def _remind(ballot: Ballot, now: dt.datetime, *, halfway: bool = False) -> None:
+    """Remind the electors who have not voted yet: halfway through a long vote, and about
+    24 hours before it closes."""
     voted = Vote.objects.filter(ballot=ballot).values("member_id")
     user_ids = list(
         Elector.objects.filter(ballot=ballot)
         .exclude(member_id__in=voted)
         .values_list("member__user_id", flat=True)
     )
-    ballot.reminder_sent_at = now
-    ballot.save(update_fields=["reminder_sent_at"])
+    field = "halfway_reminder_sent_at" if halfway else "reminder_sent_at"
+    setattr(ballot, field, now)
+    ballot.save(update_fields=[field])
     audit_append(
         cooperative=ballot.cooperative,
         actor=None,
         action="ballot.reminded",
         target=ballot,
-        data={"reminded": len(user_ids)},
+        data={"reminded": len(user_ids), "when": "halfway" if halfway else "24h"},
     )
     _notify(
         ballot.cooperative,

@@ -331,6 +331,19 @@ def test_schedule_opens_reminds_and_closes(
     assert Notification.objects.filter(kind="governance.ballot_closed").count() == 5
 
 
+def test_a_long_vote_gets_a_halfway_reminder_too(coop, board_user, members):
+    now = timezone.now()
+    ballot = motion(coop, board_user, closes_at=now + dt.timedelta(days=6))
+    vote(coop, ballot, members[0], {"choice": "yes"})
+    assert services.ballots_run_due(now=now + dt.timedelta(days=2))["reminded"] == 0
+    assert services.ballots_run_due(now=now + dt.timedelta(days=3, hours=1))["reminded"] == 1
+    assert services.ballots_run_due(now=now + dt.timedelta(days=4))["reminded"] == 0
+    assert services.ballots_run_due(now=now + dt.timedelta(days=5, hours=1))["reminded"] == 1
+    entries = AuditEntry.objects.filter(action="ballot.reminded").order_by("id")
+    assert [e.data["when"] for e in entries] == ["halfway", "24h"]
+    assert [e.data["reminded"] for e in entries] == [4, 4]
+
+
 def test_bad_ballot_setup_refused(coop, board_user, members):
     exc = refused(
         "ballot_config_invalid",
