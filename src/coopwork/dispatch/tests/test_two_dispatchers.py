@@ -9,10 +9,10 @@ marketplace's timed transitions. Checked:
 - zero double offers: for every job (and every worker), each offer was closed before the next one
   was made (``answered_at`` ≤ the next ``created_at``, both written by the database's clock);
 - every job ends assigned (one active assignment, at most one accepted offer) or expired;
-- the control run, with the advisory lock and the re-check under lock removed from both
-  dispatchers, does make double offers, so the check above can fail. (The lock alone is not the
-  only guard: two rounds that read the same state choose the same workers, and the second one
-  finds them offered once it gets their row locks.)
+- the control run, with the advisory lock and every "has a live offer" check removed from both
+  dispatchers (a plain read-then-write dispatcher), does make double offers, so the check above
+  can fail. (The lock is not the only guard: two rounds that read the same state choose the same
+  workers, and the second one finds them offered once it gets their row locks.)
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def _play(city: City, t0: dt.datetime, wall0: float, end_s: float, demand_s: flo
 def test_two_dispatchers_never_offer_a_job_twice_and_every_job_ends_assigned_or_expired():
     t0 = timezone.now().replace(microsecond=0)
     city = _setup(25, t0)
-    wall0 = time.time() + 1.5  # both dispatchers are up by then
+    wall0 = time.time() + 3.0  # both dispatchers are up by then
     end_s = DEMAND_S + DRAIN_S
     started = time.time()
     procs = _start(city, t0, wall0, end_s)
@@ -167,7 +167,7 @@ def test_two_dispatchers_never_offer_a_job_twice_and_every_job_ends_assigned_or_
     wall = time.time() - started
 
     assert booked >= 20
-    assert all(r["rounds"] > 50 for r in reports), reports
+    assert all(r["rounds"] > 20 for r in reports), reports
     assert double_offers() == []
 
     run_due_transitions(now=t0 + dt.timedelta(hours=3))  # the marketplace expires stale jobs
@@ -195,8 +195,8 @@ def test_control_an_unsafe_dispatcher_is_caught_by_the_check():
     for _ in range(30):
         lat, lon = near(RIVOLI, random.uniform(-2500, 2500), random.uniform(-2500, 2500))
         city.ride(t0, pickup=Place("pick-up", lat, lon))
-    wall0 = time.time() + 1.5
+    wall0 = time.time() + 3.0
     procs = _start(city, t0, wall0, 20.0, "--unsafe")
     reports = _finish(procs)
-    assert all(r["rounds"] > 10 for r in reports), reports
-    assert double_offers(), "without the lock, the two dispatchers should have collided"
+    assert all(r["rounds"] > 3 for r in reports), reports
+    assert double_offers(), "an unsafe dispatcher makes double offers: the check must see them"
