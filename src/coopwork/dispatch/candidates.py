@@ -101,11 +101,20 @@ class RoundInput:
 
 
 def skill_bits(jobs: list[Job]) -> dict[str, int]:
-    """One bit per skill that some job of the round needs (at most 64: more is refused)."""
-    names = sorted({s for job in jobs for s in job.skills})
-    if len(names) > 64:
-        raise ValueError("a round can tell at most 64 different skills apart")
-    return {name: 1 << i for i, name in enumerate(names)}
+    """One bit per skill some job of the round needs: the 64 most needed (the matcher's masks are
+    64 bits wide; see :func:`mappable` for the jobs left out)."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        for skill in set(job.skills):
+            counts[skill] = counts.get(skill, 0) + 1
+    names = sorted(counts, key=lambda name: (-counts[name], name))[:64]
+    return {name: 1 << i for i, name in enumerate(sorted(names))}
+
+
+def mappable(jobs: list[Job], bits: dict[str, int]) -> list[Job]:
+    """Jobs whose every skill has a bit. A round with more than 64 different skills leaves the
+    jobs needing the rarest ones open for the next round or for a coordinator."""
+    return [job for job in jobs if all(skill in bits for skill in job.skills)]
 
 
 def mask(skills: Iterable[str], bits: dict[str, int]) -> int:
@@ -246,6 +255,7 @@ def round_input(
     jobs = open_jobs(zone=zone, now=now)
     workers = available_workers(zone=zone, now=now) if jobs else []
     bits = skill_bits(jobs)
+    jobs = mappable(jobs, bits)
     waited = [
         max(0.0, (now - max(j.booked_at, j.starts_at - HORIZON)).total_seconds()) for j in jobs
     ]

@@ -25,6 +25,7 @@ from .candidates import (
     VEHICLES,
     job_load_kg,
     job_vehicles,
+    mappable,
     mask,
     skill_bits,
 )
@@ -130,6 +131,7 @@ def _month(
         .order_by("starts_at", "id")
     )
     bits = skill_bits(jobs)
+    jobs = mappable(jobs, bits)
     demand = Demand(
         slot=np.array(
             [int((j.starts_at - since).total_seconds() // SLOT_S) for j in jobs], dtype=np.int64

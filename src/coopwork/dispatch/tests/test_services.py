@@ -354,3 +354,15 @@ def test_the_dispatch_command_runs_the_due_rounds(city, now):
     assert "'rounds': 1" in out.getvalue() and "'offers': 1" in out.getvalue()
     assert Offer.objects.get().worker_id == w.pk
     assert ":" in DispatchRound.objects.get().dispatcher  # host:pid of the process
+
+
+def test_more_than_64_skills_in_a_round_leaves_the_rarest_jobs_for_later():
+    from types import SimpleNamespace
+
+    jobs = [SimpleNamespace(skills=["common"]) for _ in range(3)]
+    jobs += [SimpleNamespace(skills=[f"rare{i:02d}"]) for i in range(70)]
+    bits = candidates.skill_bits(jobs)  # type: ignore[arg-type]
+    assert len(bits) == 64 and "common" in bits
+    kept = candidates.mappable(jobs, bits)  # type: ignore[arg-type]
+    assert len(kept) == 3 + 63
+    assert len(set(bits.values())) == 64
