@@ -24,6 +24,7 @@ then sees the first one's offers (and, inside the round interval, skips). Under 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from .models import DispatchRound
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 PARAMETER_KEYS = (
     "dispatch_fairness_weight",
@@ -483,9 +486,14 @@ def dispatch_due_rounds(*, now: dt.datetime | None = None, dispatcher: str = "")
     coops = {c.pk: c for c in Cooperative.objects.filter(pk__in={c for _z, c in zone_ids})}
     for zone_id, coop_id in zone_ids:
         counts["zones"] += 1
-        rnd = dispatch_round_run(
-            cooperative=coops[coop_id], zone_id=zone_id, now=now, dispatcher=dispatcher
-        )
+        try:
+            rnd = dispatch_round_run(
+                cooperative=coops[coop_id], zone_id=zone_id, now=now, dispatcher=dispatcher
+            )
+        except Exception:  # one zone's failure must not stop the others' rounds
+            logger.exception("dispatch round of zone %s failed", zone_id)
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
         if rnd is not None:
             counts["rounds"] += 1
             counts["offers"] += rnd.offers_made
