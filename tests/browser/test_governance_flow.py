@@ -86,7 +86,13 @@ def test_member_votes_ballot_closes_receipt_is_in_the_tally(
     expect(page.locator("#vote-form")).to_be_visible()
     shot(page, "ballot-before-voting")
 
-    # 2. She ranks Chloé first and herself second, and casts her vote: a receipt code appears.
+    # 2. Giving two candidates the same rank is refused above the button, nothing recorded...
+    page.select_option("#rank-chloe", "1")
+    page.select_option("#rank-amina", "1")
+    page.locator("#vote-submit").click()
+    expect(page.locator("#vote-errors")).to_contain_text("the same rank")
+    shot(page, "duplicate-rank-refused")
+    # ... so she ranks Chloé first and herself second: a receipt code appears.
     page.select_option("#rank-chloe", "1")
     page.select_option("#rank-amina", "2")
     page.locator("#vote-submit").click()
@@ -94,6 +100,7 @@ def test_member_votes_ballot_closes_receipt_is_in_the_tally(
     expect(code_el).to_be_visible()
     code = code_el.inner_text().strip()
     assert len(code) == 19 and code.count("-") == 3
+    expect(page.locator("#voter-count")).to_have_text("1 has voted")
     shot(page, "voted-receipt")
 
     # 3. The ballot page now says she has voted, and no longer offers to vote (secret ballot).

@@ -136,7 +136,7 @@ def test_duplicate_rank_refused_in_french(coop, board_user, members):
     r = browser(members[0].user, "fr").post(
         url("gov_ballot_vote", ballot.pk), {"rank_ada": "1", "rank_bob": "1"}
     )
-    assert r.status_code == 400 and "plus d’une fois" in r.content.decode()
+    assert r.status_code == 400 and "même rang" in r.content.decode()
     assert snapshot() == before
 
 
@@ -229,3 +229,25 @@ def test_election_form_for_the_board(coop, board_user, members):
         "Cy",
     ]
     assert browser(members[0].user).get(url("gov_election_new")).status_code == 403
+
+
+def test_htmx_vote_swaps_the_card_and_errors_go_above_the_button(coop, board_user, members):
+    ballot = services.ballot_create(
+        cooperative=coop,
+        actor=board_user,
+        kind="election",
+        title="Board",
+        method="approval",
+        seats=1,
+        max_choices=1,
+        candidates=[{"key": "ada", "name": "Ada"}, {"key": "bob", "name": "Bob"}],
+    )
+    c = browser(members[0].user, "fr")
+    r = c.post(
+        url("gov_ballot_vote", ballot.pk), {"choices": ["ada", "bob"]}, HTTP_HX_REQUEST="true"
+    )
+    assert r.status_code == 400 and r["HX-Retarget"] == "#vote-errors"
+    assert "plus de candidats" in r.content.decode()
+    r = c.post(url("gov_ballot_vote", ballot.pk), {"choices": ["ada"]}, HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert r.status_code == 200 and body.lstrip().startswith("<section") and "receipt-code" in body

@@ -28,7 +28,7 @@ from coopwork.core.parameters import REGISTRY
 from coopwork.core.permissions import require_role
 from coopwork.governance import errors, selectors, services
 from coopwork.members.selectors import colleges
-from coopwork.web.http import actor, add_form_error, coop_view, is_htmx
+from coopwork.web.http import actor, add_form_error, coop_view, error_response, is_htmx
 
 READERS = {RoleName.MEMBER, RoleName.BOARD, RoleName.ADMIN}
 OFFICERS = {RoleName.BOARD, RoleName.ADMIN}
@@ -597,7 +597,7 @@ def _paper_from_post(request: HttpRequest, ballot: Any, keys: list[str]) -> dict
                 ranks.append((int(raw), k))
         numbers = [r for r, _k in ranks]
         if len(set(numbers)) != len(numbers):
-            raise errors.BallotDuplicateRanking()
+            raise errors.BallotDuplicateRanking(_("Two candidates have the same rank."))
         return {"ranking": [k for _r, k in sorted(ranks)]}
     return {"choices": data.getlist("choices")}
 
@@ -606,10 +606,13 @@ def _paper_from_post(request: HttpRequest, ballot: Any, keys: list[str]) -> dict
 @coop_view
 def ballot_vote(request: HttpRequest, coop: Cooperative, ballot_id: int) -> HttpResponse:
     view = selectors.ballot_detail(cooperative=coop, ballot_id=ballot_id, user=request.user)
-    paper = _paper_from_post(request, view.ballot, [c.key for c in view.candidates])
-    receipt = services.vote_cast(
-        cooperative=coop, ballot_id=ballot_id, user=actor(request), choice=paper
-    )
+    try:
+        paper = _paper_from_post(request, view.ballot, [c.key for c in view.candidates])
+        receipt = services.vote_cast(
+            cooperative=coop, ballot_id=ballot_id, user=actor(request), choice=paper
+        )
+    except CoopError as exc:  # htmx: the message shows above the button, the choices stay
+        return error_response(request, exc, cooperative=coop, target="#vote-errors")
     context = _ballot_context(request, coop, ballot_id)
     context["receipt"] = receipt
     if is_htmx(request):
