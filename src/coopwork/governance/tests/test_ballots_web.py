@@ -251,3 +251,15 @@ def test_htmx_vote_swaps_the_card_and_errors_go_above_the_button(coop, board_use
     r = c.post(url("gov_ballot_vote", ballot.pk), {"choices": ["ada"]}, HTTP_HX_REQUEST="true")
     body = r.content.decode()
     assert r.status_code == 200 and body.lstrip().startswith("<section") and "receipt-code" in body
+
+
+def test_register_links_assembly_resolutions_to_their_assembly(coop, members):
+    services.resolution_record(
+        cooperative=coop,
+        title="Accounts approved",
+        text="",
+        source="assembly",
+        reference="assembly:7/item:2",
+    )
+    page = browser(members[0].user).get(url("gov_register")).content.decode()
+    assert reverse("web:assembly", args=["alpha", 7]) in page and "item 2" in page

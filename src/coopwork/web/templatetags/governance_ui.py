@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
 
 from coopwork.core.models import Cooperative
@@ -21,3 +23,16 @@ def resolution_for(coop: Cooperative, anchor: str) -> Resolution | None:
     return resolution_for_parameter_versions(cooperative=coop, version_ids=[int(tail)]).get(
         int(tail)
     )
+
+
+ASSEMBLY_REFERENCE = re.compile(r"^assembly:(\d+)/item:(\d+)$")
+
+
+@register.simple_tag
+def assembly_item_of(reference: str) -> dict[str, int] | None:
+    """``{"assembly": id, "item": n}`` for a resolution adopted by a general assembly (its
+    reference is ``assembly:<id>/item:<n>``), so the register links to the assembly."""
+    match = ASSEMBLY_REFERENCE.match(reference or "")
+    if match is None:
+        return None
+    return {"assembly": int(match[1]), "item": int(match[2])}
