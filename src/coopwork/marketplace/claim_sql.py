@@ -42,7 +42,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 
 from coopwork.core.audit import chain_key
 from coopwork.core.models import AuditEntry, Cooperative, Role, RoleName
@@ -162,11 +162,18 @@ LEFT JOIN me ON true
 LEFT JOIN snap ON true
 LEFT JOIN job ON true
 """  # noqa: S608
+# Prepared once per database session (planning it cost more than running it; Django's cursors
+# never prepare). This needs session pooling: with a pooler in transaction mode a session may
+# lose it, which ``StatementLost`` covers.
 PREPARE = f"PREPARE {NAME} (bigint, bigint, bigint, timestamptz, text, text) AS {BODY}"
 EXECUTE = f"EXECUTE {NAME} (%s, %s, %s, %s, %s, %s)"
 # The database connections this process has prepared the statement on (a prepared statement
 # lives as long as its session, whatever happens to the transaction that prepared it).
 _prepared: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+class StatementLost(Exception):
+    """The prepared statement was gone; it is prepared again on the next call."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +220,14 @@ def claim_one_position(
         if raw not in _prepared:
             cursor.execute(PREPARE)
             _prepared[raw] = True
-        cursor.execute(EXECUTE, params)
+        try:
+            cursor.execute(EXECUTE, params)
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "26000":
+                raise
+            # The session lost it (DISCARD ALL, a pooler handing out another session).
+            del _prepared[raw]
+            raise StatementLost() from exc
         row = cursor.fetchone()
     (
         assignment_id,

@@ -2,9 +2,9 @@
 
 Inside the ASGI server (a sync view run by ``sync_to_async``) the sends run on the server's own
 event loop, where the consumers live, through ``async_to_sync``. Anywhere else (background
-tasks, commands, a worker process without a loop) ``async_to_sync`` would start a new event loop
-in a new thread for every event, which cost about half a millisecond of CPU per claim; there the
-sends go to one long-lived event loop per process instead, and the caller still waits for them.
+tasks, commands, worker threads without a loop) ``async_to_sync`` would start a new event loop
+in a new thread for every event, about half a millisecond of CPU per claim; there each thread
+keeps one event loop of its own and runs the sends on it, in the calling thread.
 """
 
 from __future__ import annotations
@@ -19,22 +19,17 @@ from channels.layers import get_channel_layer
 
 from coopwork.core.events import Event
 
-_loop_lock = threading.Lock()
-_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
+_local = threading.local()
 
 
-def _process_loop() -> asyncio.AbstractEventLoop:
-    """This process's event loop for sends from outside the server (started once; again after a
-    fork, since threads do not survive one)."""
-    global _loop
-    with _loop_lock:
-        if _loop is None or _loop[0] != os.getpid():
-            loop = asyncio.new_event_loop()
-            threading.Thread(
-                target=loop.run_forever, name="coopwork-broadcast", daemon=True
-            ).start()
-            _loop = (os.getpid(), loop)
-        return _loop[1]
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for sends from outside the server (a new one after a fork: a
+    loop's selector must not be shared with the parent process)."""
+    mine: tuple[int, asyncio.AbstractEventLoop] | None = getattr(_local, "loop", None)
+    if mine is None or mine[0] != os.getpid():
+        mine = (os.getpid(), asyncio.new_event_loop())
+        _local.loop = mine
+    return mine[1]
 
 
 def _in_server_thread() -> bool:
@@ -61,4 +56,4 @@ def broadcast_event(event: Event) -> None:
     if _in_server_thread():
         async_to_sync(send_all)()  # one trip into the server's loop for every audience
     else:
-        asyncio.run_coroutine_threadsafe(send_all(), _process_loop()).result()
+        _thread_loop().run_until_complete(send_all())

@@ -279,3 +279,24 @@ def test_the_statement_is_prepared_once_per_connection(coop, cast):
     assert audit_verify_chain(chain_key(coop)) is None
     last = AuditEntry.objects.filter(chain=chain_key(coop)).order_by("-seq")[:2]
     assert [e.action for e in reversed(last)] == ["job.claimed", "job.fill"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_that_lost_the_statement_prepares_it_again(coop, cast):
+    """DISCARD ALL (or a pooler handing out another session) drops prepared statements."""
+    client, driver = cast["client"], cast["driver"]
+    rides = [
+        job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 8 + i)))
+        for i in range(3)
+    ]
+    job_claim(cooperative=coop, job_id=rides[0].pk, worker=driver)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert outcome(job_claim, cooperative=coop, job_id=rides[1].pk, worker=driver) == "active"
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with transaction.atomic():  # inside a caller's transaction too
+        assert outcome(job_claim, cooperative=coop, job_id=rides[2].pk, worker=driver) == "active"
+    assert set(
+        Job.objects.filter(pk__in=[r.pk for r in rides]).values_list("status", flat=True)
+    ) == {lifecycle.ASSIGNED}

@@ -1,6 +1,6 @@
-"""Events published outside the ASGI server go through one event loop per process."""
+"""Events published outside the ASGI server run on the calling thread's own event loop."""
 
-import asyncio
+import threading
 
 from channels.layers import get_channel_layer
 
@@ -8,35 +8,43 @@ from coopwork.core.events import Event
 from coopwork.realtime import broadcast
 
 
-def _on_process_loop(coro):
-    return asyncio.run_coroutine_threadsafe(coro, broadcast._process_loop()).result(timeout=5)
+def _run(coro):
+    return broadcast._thread_loop().run_until_complete(coro)
 
 
-def test_outside_the_server_events_reach_the_group_through_one_loop(monkeypatch):
+def test_outside_the_server_events_reach_the_group_on_the_threads_loop(monkeypatch):
     def no_new_loop(*args, **kwargs):
         raise AssertionError("async_to_sync starts a loop in a new thread per event")
 
     monkeypatch.setattr(broadcast, "async_to_sync", no_new_loop)
     layer = get_channel_layer()
-    channel = _on_process_loop(layer.new_channel())
-    _on_process_loop(layer.group_add("bcast-test", channel))
-    loop = broadcast._process_loop()
+    channel = _run(layer.new_channel())
+    _run(layer.group_add("bcast-test", channel))
+    loop = broadcast._thread_loop()
 
     for n in range(3):
         broadcast.broadcast_event(Event("test.event", None, {"n": n}, ("bcast-test",)))
 
-    received = [_on_process_loop(layer.receive(channel)) for _ in range(3)]
+    received = [_run(layer.receive(channel)) for _ in range(3)]
     assert [m["payload"] for m in received] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert {m["name"] for m in received} == {"test.event"}
-    assert broadcast._process_loop() is loop  # one loop for the process
-    _on_process_loop(layer.group_discard("bcast-test", channel))
+    assert broadcast._thread_loop() is loop  # one loop for the thread, kept
+    _run(layer.group_discard("bcast-test", channel))
+
+
+def test_each_thread_has_its_own_loop():
+    loops = []
+    thread = threading.Thread(target=lambda: loops.append(broadcast._thread_loop()))
+    thread.start()
+    thread.join()
+    assert loops[0] is not broadcast._thread_loop()
 
 
 def test_an_event_without_audience_sends_nothing():
     layer = get_channel_layer()
-    channel = _on_process_loop(layer.new_channel())
-    _on_process_loop(layer.group_add("bcast-empty", channel))
+    channel = _run(layer.new_channel())
+    _run(layer.group_add("bcast-empty", channel))
     broadcast.broadcast_event(Event("test.none", None, {}, ()))
     broadcast.broadcast_event(Event("test.some", None, {}, ("bcast-empty",)))
-    assert _on_process_loop(layer.receive(channel))["name"] == "test.some"
-    _on_process_loop(layer.group_discard("bcast-empty", channel))
+    assert _run(layer.receive(channel))["name"] == "test.some"
+    _run(layer.group_discard("bcast-empty", channel))
