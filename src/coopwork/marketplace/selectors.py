@@ -28,7 +28,7 @@ from .models import (
     WorkerProfile,
     Zone,
 )
-from .services import job_roles
+from .services import job_roles, job_visible
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -42,18 +42,9 @@ def job_get(*, cooperative: Cooperative, job_id: int, user: User | AnonymousUser
     job = (
         Job.objects.select_related(*JOB_RELATED).filter(cooperative=cooperative, pk=job_id).first()
     )
-    if job is None or not user.is_authenticated:
+    if job is None or not job_visible(job=job, user=user):
         raise errors.JobNotFound()
-    roles = job_roles(job=job, user=user)
-    if roles:
-        return job
-    if job.status in (lifecycle.OPEN, lifecycle.ASSIGNED) and worker_profile(
-        cooperative=cooperative, user=user
-    ):
-        return job
-    if Assignment.objects.filter(job=job, worker_id=user.pk).exists():
-        return job
-    raise errors.JobNotFound()
+    return job
 
 
 def worker_profile(*, cooperative: Cooperative, user: User | AnonymousUser) -> WorkerProfile | None:

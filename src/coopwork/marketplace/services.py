@@ -73,7 +73,7 @@ from .pricing import PriceInput, PriceRules, Quote, pay_floor_topup, quote, spli
 from .routing import route
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +448,30 @@ def job_roles(*, job: Job, user: User | None) -> set[str]:
     return roles
 
 
+def job_visible(*, job: Job, user: User | AnonymousUser | None) -> bool:
+    """Whether ``user`` may know this job exists: its client, its workers (also past ones),
+    coordinators, and workers who may take it while it is open. Reads and writes answer
+    everyone else ``job_not_found``, as for another co-op's job, so they learn nothing."""
+    if user is None or not user.is_authenticated:
+        return False
+    if job_roles(job=job, user=user):
+        return True
+    if Assignment.objects.filter(job=job, worker_id=user.pk).exists():
+        return True
+    if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
+        return False
+    profiles = WorkerProfile.objects.filter(cooperative_id=job.cooperative_id, user_id=user.pk)
+    return (
+        RoleName.WORKER in user_roles(user=user, cooperative=job.cooperative) and profiles.exists()
+    )
+
+
+def _not_yours(job: Job, user: User | None) -> CoopError:
+    """The refusal for someone acting on a job that is not theirs: ``not_your_job`` (403) if they
+    may see the job, ``job_not_found`` (404) if they may not even know it exists."""
+    return errors.NotYourJob() if job_visible(job=job, user=user) else errors.JobNotFound()
+
+
 def _lock_job(cooperative: Cooperative, job_id: int) -> Job:
     job = Job.objects.select_for_update().filter(cooperative=cooperative, pk=job_id).first()
     if job is None:
@@ -482,7 +506,7 @@ def _move(
     ok, reason = lifecycle.allowed(transition, state=job.status, kind=job.kind, roles=roles)
     if not ok:
         if reason == "role":
-            raise errors.NotYourJob()
+            raise _not_yours(job, actor)
         raise errors.TransitionNotAllowed(
             transition=str(lifecycle.TRANSITIONS[transition].label).lower()
             if transition in lifecycle.TRANSITIONS
@@ -556,7 +580,7 @@ def job_worker_no_show(
     job = _lock_job(cooperative, job_id)
     roles = job_roles(job=job, user=actor)
     if not roles & {"client", "coordinator"}:
-        raise errors.NotYourJob()
+        raise _not_yours(job, actor)
     assignment = (
         Assignment.objects.select_for_update()
         .filter(
@@ -817,6 +841,8 @@ def _claim_one_statement(
             )
     except IntegrityError:  # a unique index refused the position: the locked path explains
         return None
+    except claim_sql.StatementLost:  # prepared again on the next try
+        return None
     if out.assignment_id is not None:
         audit_seal_after_commit(cooperative=cooperative)
         _announce_ids(
@@ -966,7 +992,7 @@ def job_release(*, cooperative: Cooperative, job_id: int, worker: User) -> Job:
         .first()
     )
     if assignment is None:
-        raise errors.NotYourJob()
+        raise _not_yours(job, worker)
     if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
         raise errors.TransitionNotAllowed(
             transition="release", state=str(lifecycle.STATE_LABELS[job.status])
@@ -1148,7 +1174,7 @@ def _my_assignment(job: Job, worker: User) -> Assignment:
         .first()
     )
     if assignment is None:
-        raise errors.NotYourJob()
+        raise _not_yours(job, worker)
     return assignment
 
 
@@ -1303,7 +1329,7 @@ def job_send_home(
     job = _lock_job(cooperative, job_id)
     roles = job_roles(job=job, user=actor)
     if not roles & {"client", "coordinator"}:
-        raise errors.NotYourJob()
+        raise _not_yours(job, actor)
     assignment = (
         Assignment.objects.select_for_update()
         .filter(job=job, worker_id=worker_id, status=AssignmentStatus.ACTIVE)
@@ -1721,7 +1747,7 @@ def message_post(*, cooperative: Cooperative, job_id: int, sender: User, body: s
         raise errors.JobNotFound()
     roles = job_roles(job=job, user=sender)
     if not roles:
-        raise errors.NotYourJob()
+        raise _not_yours(job, sender)
     message = Message.objects.create(job=job, sender=sender, body=text)
     parties = {job.client_id} | set(
         Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
@@ -1772,7 +1798,7 @@ def case_open(
     job = _lock_job(cooperative, job_id)
     roles = job_roles(job=job, user=actor)
     if not roles:
-        raise errors.NotYourJob()
+        raise _not_yours(job, actor)
     if kind not in Case.CaseKind.values:
         raise errors.KindUnknown()
     if not summary.strip() or not statement.strip():
@@ -1816,7 +1842,7 @@ def case_statement_add(
         raise errors.CaseClosed()
     roles = job_roles(job=case.job, user=actor)
     if not roles:
-        raise errors.NotYourJob()
+        raise _not_yours(case.job, actor)
     if not text.strip():
         raise errors.MessageEmpty()
     statement = Statement.objects.create(

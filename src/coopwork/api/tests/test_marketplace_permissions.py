@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from coopwork.marketplace.models import Job
+
 from .conftest import Api
 from .test_marketplace_world import (  # noqa: F401  (fixture)
     ROLES,
@@ -62,13 +64,17 @@ class Route:
     sees_address: frozenset[str] = frozenset()
     sees_names: frozenset[str] = frozenset()
 
-    def expected(self, role: str) -> tuple[int, str | None]:
+    def expected(self, role: str, sees_job: bool = True) -> tuple[int, str | None]:
+        """``sees_job``: whether the caller may know the job exists. Someone acting on a job that
+        is not theirs is told so only then; anyone else gets 404, as for a read."""
         if role in self.special:
             return self.special[role]
         if role in self.ok or (self.public and role == "anonymous"):
             return self.status, None
         if role == "anonymous":
             return 401, "not_authenticated"
+        if self.refused == NOT_YOURS and not sees_job:
+            return NOT_FOUND
         return self.refused
 
 
@@ -347,6 +353,17 @@ def _path(world: MarketWorld, spec: Route) -> str:
     return spec.path.format(**ids)
 
 
+def _sees_job(world: MarketWorld, spec: Route, role: str) -> bool:
+    """The people on a job see it; other workers see it while it is open or assigned."""
+    if role in ON_JOB:
+        return True
+    job = world.job("case").job if "{case}" in spec.path else None
+    if spec.job is not None:
+        job = world.job(spec.job)
+    status = getattr(job, "status", None) if isinstance(job, Job) else None
+    return role in WORKERS and status in ("open", "assigned")
+
+
 def _send(world: MarketWorld, spec: Route, role: str, path: str, body: Any, lang: str) -> Any:
     api = Api(world.users[role])
     if spec.multipart:
@@ -367,7 +384,7 @@ def test_marketplace_permission_matrix(
     spec = MATRIX[name]
     path = _path(market, spec)
     body = spec.body(market, role) if callable(spec.body) else spec.body
-    status, code = spec.expected(role)
+    status, code = spec.expected(role, _sees_job(market, spec, role))
     before = counts()
 
     response = _send(market, spec, role, path, body, "en")

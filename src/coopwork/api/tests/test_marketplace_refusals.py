@@ -338,23 +338,24 @@ def test_someone_elses_job(market: MarketWorld) -> None:
     started = market.job("started_shift")
     assigned = market.job("assigned_shift")
     base = "/coops/alpha/jobs"
-    # Another worker cannot act on Walter's position...
+    # Another worker cannot act on Walter's position: told so while they may see the shift (to
+    # join it if a position frees), and 404 once it is under way, as when they read it.
     assert_refused(_post(otto, f"{base}/{assigned.pk}/release"), 403, "not_your_job")
-    assert_refused(_post(otto, f"{base}/{started.pk}/clock-out", {}), 403, "not_your_job")
+    assert_refused(_post(otto, f"{base}/{started.pk}/clock-out", {}), 404, "job_not_found")
     # ...nor read a job under way; a stranger reads nothing.
     assert_refused(lambda lang: otto.get(f"{base}/{started.pk}", lang=lang), 404, "job_not_found")
     for path in (f"{base}/{assigned.pk}", f"{base}/{assigned.pk}/receipt"):
         assert_refused(lambda lang, p=path: nora.get(p, lang=lang), 404, "job_not_found")
-    # A stranger cannot write on it, cancel it or send anyone home.
+    # A stranger cannot write on it, cancel it or send anyone home, and is not told it exists.
     assert_refused(
-        _post(nora, f"{base}/{assigned.pk}/messages", {"body": "hi"}), 403, "not_your_job"
+        _post(nora, f"{base}/{assigned.pk}/messages", {"body": "hi"}), 404, "job_not_found"
     )
     assert_refused(
-        _post(nora, f"{base}/{assigned.pk}/cancel", {}, headers=KEY), 403, "not_your_job"
+        _post(nora, f"{base}/{assigned.pk}/cancel", {}, headers=KEY), 404, "job_not_found"
     )
     walter = market.user("worker").pk
     assert_refused(
-        _post(nora, f"{base}/{started.pk}/send-home", {"worker_id": walter}), 403, "not_your_job"
+        _post(nora, f"{base}/{started.pk}/send-home", {"worker_id": walter}), 404, "job_not_found"
     )
 
 

@@ -118,8 +118,10 @@ def test_transition_not_allowed_for_the_kind(coop, people, shift):
 
 def test_transition_not_allowed_for_the_role(coop, people):
     job = completed_ride(coop, people["client"], people["worker"])
-    for actor in ("worker", "stranger", "other"):
-        refused("not_your_job", job_approve, cooperative=coop, job_id=job.pk, actor=people[actor])
+    refused("not_your_job", job_approve, cooperative=coop, job_id=job.pk, actor=people["worker"])
+    # Those who may not see the job are not told it exists (as when they read it).
+    for actor in ("stranger", "other"):
+        refused("job_not_found", job_approve, cooperative=coop, job_id=job.pk, actor=people[actor])
     ride = job_book(
         cooperative=coop, client=people["client"], request=ride_request(at(weekday(3), 12))
     )
@@ -537,8 +539,12 @@ def test_claims_that_do_not_fit(coop, people):
 
 
 def test_someone_elses_job(coop, people, shift):
-    other = people["other"]
+    """A worker who may take the shift (it is assigned, they may join if a position frees) is told
+    it is not theirs; once it is under way, or for anyone who may not see it, it does not exist
+    for them (404, as when they read it)."""
+    other, stranger = people["other"], people["stranger"]
     refused("not_your_job", job_release, cooperative=coop, job_id=shift.pk, worker=other)
+    refused("job_not_found", job_release, cooperative=coop, job_id=shift.pk, worker=stranger)
     refused(
         "not_your_job",
         job_clock_in,
@@ -548,6 +554,14 @@ def test_someone_elses_job(coop, people, shift):
         code=shift.clock_code,
         now=shift.starts_at,
     )
+    refused(
+        "not_your_job",
+        message_post,
+        cooperative=coop,
+        job_id=shift.pk,
+        sender=other,
+        body="hello",
+    )
     job_clock_in(
         cooperative=coop,
         job_id=shift.pk,
@@ -556,7 +570,7 @@ def test_someone_elses_job(coop, people, shift):
         now=shift.starts_at,
     )
     refused(
-        "not_your_job",
+        "job_not_found",
         job_clock_out,
         cooperative=coop,
         job_id=shift.pk,
@@ -564,23 +578,23 @@ def test_someone_elses_job(coop, people, shift):
         now=shift.starts_at + dt.timedelta(hours=8),
     )
     refused(
-        "not_your_job",
+        "job_not_found",
         job_send_home,
         cooperative=coop,
         job_id=shift.pk,
         worker_id=people["worker"].pk,
-        actor=people["stranger"],
+        actor=stranger,
     )
     refused(
-        "not_your_job",
+        "job_not_found",
         message_post,
         cooperative=coop,
         job_id=shift.pk,
-        sender=people["stranger"],
+        sender=stranger,
         body="hello",
     )
     refused(
-        "not_your_job",
+        "job_not_found",
         case_open,
         cooperative=coop,
         job_id=shift.pk,
@@ -595,10 +609,10 @@ def test_someone_elses_job(coop, people, shift):
         worker=people["worker"],
         now=shift.starts_at + dt.timedelta(hours=8),
     )
-    refused(
-        "not_your_job", job_approve, cooperative=coop, job_id=shift.pk, actor=people["stranger"]
-    )
-    refused("not_your_job", job_approve, cooperative=coop, job_id=shift.pk, actor=other)
+    refused("job_not_found", job_approve, cooperative=coop, job_id=shift.pk, actor=stranger)
+    refused("job_not_found", job_approve, cooperative=coop, job_id=shift.pk, actor=other)
+    # The worker on it may not approve their own timesheet: they know the job, so 403.
+    refused("not_your_job", job_approve, cooperative=coop, job_id=shift.pk, actor=people["worker"])
     with pytest.raises(CoopError) as exc:
         job_get(cooperative=coop, job_id=shift.pk, user=people["stranger"])
     assert exc.value.code == "job_not_found"
