@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from coopwork.core.services import role_grant
 from coopwork.dispatch.models import DispatchRound
 from coopwork.dispatch.services import dispatch_round_run
-from coopwork.dispatch.tests.world import RIVOLI, make_city, near
+from coopwork.dispatch.tests.world import RIVOLI, City, make_city, near
 from coopwork.marketplace.booking import Place
 from coopwork.marketplace.models import Offer
 from coopwork.testing import make_user
@@ -43,10 +43,10 @@ def text_of(page: Page, selector: str) -> str:
     return re.sub(r"\s+", " ", page.locator(selector).inner_text()).strip()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_opens_an_offer_and_reads_why(
-    live_server, browser: Browser, output_dir: Path
-) -> None:
+@pytest.fixture
+def world(transactional_db: None) -> tuple[City, Offer]:
+    """Built before the browser starts (Playwright runs an event loop in this thread, which the
+    live-event handlers of the services would otherwise trip over)."""
     cache.clear()
     now = timezone.now()
     city = make_city()
@@ -61,7 +61,16 @@ def test_a_worker_opens_an_offer_and_reads_why(
     city.ride(now, pickup=Place("10 rue de Rivoli, Paris", RIVOLI.lat, RIVOLI.lon))
     rnd = dispatch_round_run(cooperative=city.coop, zone_id=city.zone.pk, now=now)
     assert rnd is not None and rnd.offers_made == 1
-    offer = Offer.objects.get(status="offered")
+    member = make_user("marie")
+    role_grant(cooperative=city.coop, user=member, role="member", actor=None)
+    return city, Offer.objects.get(status="offered")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_opens_an_offer_and_reads_why(
+    world: tuple[City, Offer], live_server, browser: Browser, output_dir: Path
+) -> None:
+    city, offer = world
     assert offer.worker.username == "nadia"
     base = live_server.url
     shots = 0
@@ -133,8 +142,6 @@ def test_a_worker_opens_an_offer_and_reads_why(
     shot(page, "coordinator-round")
     context.close()
 
-    member = make_user("marie")
-    role_grant(cooperative=city.coop, user=member, role="member", actor=None)
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
