@@ -30,7 +30,7 @@ router = Router(tags=["dispatch"])
 ZoneCode = Annotated[str, Field(max_length=40), NoNul, AfterValidator(str.strip)]
 
 
-class RoundSummaryOut(Schema):
+class DispatchRoundSummaryOut(Schema):
     id: int
     zone: str
     clock_at: dt.datetime
@@ -46,7 +46,7 @@ class RoundSummaryOut(Schema):
     match_ms: int
 
     @classmethod
-    def of(cls, rnd: DispatchRound) -> "RoundSummaryOut":
+    def of(cls, rnd: DispatchRound) -> "DispatchRoundSummaryOut":
         return cls(
             id=rnd.pk,
             zone=rnd.zone.code,
@@ -64,7 +64,7 @@ class RoundSummaryOut(Schema):
         )
 
 
-class RoundOut(RoundSummaryOut):
+class DispatchRoundOut(DispatchRoundSummaryOut):
     settings: dict[str, Any] = Field(description="Weights, radius, timeout and their versions.")
     total_cost: float
     greedy_cost: float
@@ -74,9 +74,9 @@ class RoundOut(RoundSummaryOut):
     )
 
     @classmethod
-    def of(cls, rnd: DispatchRound) -> "RoundOut":
+    def of(cls, rnd: DispatchRound) -> "DispatchRoundOut":
         return cls(
-            **RoundSummaryOut.of(rnd).model_dump(),
+            **DispatchRoundSummaryOut.of(rnd).model_dump(),
             settings=rnd.settings,
             total_cost=rnd.total_cost,
             greedy_cost=rnd.greedy_cost,
@@ -84,16 +84,16 @@ class RoundOut(RoundSummaryOut):
         )
 
 
-class RoundRunIn(In):
+class DispatchRoundRunIn(In):
     zone_id: int = Field(ge=1, le=2**63 - 1, strict=True)
 
 
-class RoundsQuery(Schema):
+class DispatchRoundsQuery(Schema):
     zone: ZoneCode | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
-class OfferExplainedOut(Schema):
+class DispatchOfferOut(Schema):
     id: int
     status: str
     expires_at: dt.datetime
@@ -102,7 +102,7 @@ class OfferExplainedOut(Schema):
     summary: list[str] = Field(description="The explanation in plain words (Accept-Language).")
 
     @classmethod
-    def of(cls, offer: Offer) -> "OfferExplainedOut":
+    def of(cls, offer: Offer) -> "DispatchOfferOut":
         explanation = dict(offer.explanation or {})
         return cls(
             id=offer.pk,
@@ -114,7 +114,7 @@ class OfferExplainedOut(Schema):
         )
 
 
-class CurvePointOut(Schema):
+class FairnessCurvePointOut(Schema):
     weight: int = Field(description="Fairness weight, seconds of pick-up time.")
     extra_distance_pct: float = Field(description="Pick-up distance per job against weight 0.")
     gini_earnings: float = Field(description="Gini of earnings per hour available.")
@@ -124,17 +124,17 @@ class CurvePointOut(Schema):
     missed: int
 
 
-class CurveOut(Schema):
+class FairnessCurveOut(Schema):
     since: dt.datetime
     until: dt.datetime
     jobs: int
     workers: int
     current_weight: int
     enough: bool
-    points: list[CurvePointOut]
+    points: list[FairnessCurvePointOut]
 
     @classmethod
-    def of(cls, curve: Curve) -> "CurveOut":
+    def of(cls, curve: Curve) -> "FairnessCurveOut":
         return cls(
             since=curve.since,
             until=curve.until,
@@ -143,7 +143,7 @@ class CurveOut(Schema):
             current_weight=curve.current_weight,
             enough=curve.enough,
             points=[
-                CurvePointOut(
+                FairnessCurvePointOut(
                     weight=p.weight,
                     extra_distance_pct=round(p.extra_distance_pct, 2),
                     gini_earnings=round(p.gini_earnings, 4),
@@ -157,7 +157,7 @@ class CurveOut(Schema):
         )
 
 
-class SettingsOut(Schema):
+class DispatchSettingsOut(Schema):
     weights: dict[str, float]
     radius_m: int
     round_seconds: int
@@ -165,59 +165,61 @@ class SettingsOut(Schema):
     offer_timeout_seconds: int
 
 
-@router.get("/coops/{slug}/dispatch/rounds", response={200: list[RoundSummaryOut], **ERRORS})
+@router.get(
+    "/coops/{slug}/dispatch/rounds", response={200: list[DispatchRoundSummaryOut], **ERRORS}
+)
 def rounds(
-    request: HttpRequest, slug: SlugPath, query: Query[RoundsQuery]
-) -> list[RoundSummaryOut]:
+    request: HttpRequest, slug: SlugPath, query: Query[DispatchRoundsQuery]
+) -> list[DispatchRoundSummaryOut]:
     """The latest rounds, newest first (coordinators, board, admins); ``?zone=`` filters."""
     coop = access.cooperative(slug)
     found = rounds_for(
         cooperative=coop, user=access.acting_user(request), zone_code=query.zone, limit=query.limit
     )
-    return [RoundSummaryOut.of(r) for r in found]
+    return [DispatchRoundSummaryOut.of(r) for r in found]
 
 
-@router.get("/coops/{slug}/dispatch/rounds/{round_id}", response={200: RoundOut, **ERRORS})
-def round_detail(request: HttpRequest, slug: SlugPath, round_id: IdPath) -> RoundOut:
+@router.get("/coops/{slug}/dispatch/rounds/{round_id}", response={200: DispatchRoundOut, **ERRORS})
+def round_detail(request: HttpRequest, slug: SlugPath, round_id: IdPath) -> DispatchRoundOut:
     """One round with the explanation of every pair (coordinators, board, admins)."""
     coop = access.cooperative(slug)
-    return RoundOut.of(
+    return DispatchRoundOut.of(
         round_get(cooperative=coop, user=access.acting_user(request), round_id=round_id)
     )
 
 
-@router.post("/coops/{slug}/dispatch/rounds", response={201: RoundOut, **ERRORS})
-def round_run(request: HttpRequest, slug: SlugPath, payload: RoundRunIn) -> Status:
+@router.post("/coops/{slug}/dispatch/rounds", response={201: DispatchRoundOut, **ERRORS})
+def round_run(request: HttpRequest, slug: SlugPath, payload: DispatchRoundRunIn) -> Status:
     """Run a zone's round now (coordinators): offers go out as in an automatic round."""
     coop = access.cooperative(slug)
     rnd = dispatch_round_run(
         cooperative=coop, zone_id=payload.zone_id, actor=access.acting_user(request), force=True
     )
     assert rnd is not None  # forced
-    return Status(201, RoundOut.of(rnd))
+    return Status(201, DispatchRoundOut.of(rnd))
 
 
-@router.get("/coops/{slug}/dispatch/offers/{offer_id}", response={200: OfferExplainedOut, **ERRORS})
-def offer(request: HttpRequest, slug: SlugPath, offer_id: IdPath) -> OfferExplainedOut:
+@router.get("/coops/{slug}/dispatch/offers/{offer_id}", response={200: DispatchOfferOut, **ERRORS})
+def offer(request: HttpRequest, slug: SlugPath, offer_id: IdPath) -> DispatchOfferOut:
     """One of my offers with its explanation, as numbers and in plain words: ETA, distance, each
     term with its weight, and the two nearest alternatives' ETAs (never who they are)."""
     coop = access.cooperative(slug)
-    return OfferExplainedOut.of(
+    return DispatchOfferOut.of(
         offer_for_worker(cooperative=coop, user=access.acting_user(request), offer_id=offer_id)
     )
 
 
-@router.get("/coops/{slug}/dispatch/settings", response={200: SettingsOut, **ERRORS})
-def settings(request: HttpRequest, slug: SlugPath) -> SettingsOut:
+@router.get("/coops/{slug}/dispatch/settings", response={200: DispatchSettingsOut, **ERRORS})
+def settings(request: HttpRequest, slug: SlugPath) -> DispatchSettingsOut:
     """The governed dispatch parameters in force (every role holder)."""
     coop = access.cooperative(slug)
     conf = settings_in_force(cooperative=coop, user=access.acting_user(request)).as_dict()
-    return SettingsOut(**{k: v for k, v in conf.items() if k != "versions"})
+    return DispatchSettingsOut(**{k: v for k, v in conf.items() if k != "versions"})
 
 
-@router.get("/coops/{slug}/dispatch/fairness-curve", response={200: CurveOut, **ERRORS})
-def curve(request: HttpRequest, slug: SlugPath) -> CurveOut:
+@router.get("/coops/{slug}/dispatch/fairness-curve", response={200: FairnessCurveOut, **ERRORS})
+def curve(request: HttpRequest, slug: SlugPath) -> FairnessCurveOut:
     """Extra pick-up distance against the Gini of earnings at several fairness weights, for the
     last 30 days of this co-op's demand (every role holder)."""
     coop = access.cooperative(slug)
-    return CurveOut.of(fairness_curve(cooperative=coop, user=access.acting_user(request)))
+    return FairnessCurveOut.of(fairness_curve(cooperative=coop, user=access.acting_user(request)))
