@@ -24,9 +24,11 @@ domain.md states it; the holder's own vote is never counted against the cap.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["PROXY_SMALL_COOP", "extraordinary_adopted", "proxy_cap"]
+__all__ = ["PROXY_SMALL_COOP", "Heads", "count_heads", "extraordinary_adopted", "proxy_cap"]
 
 PROXY_SMALL_COOP = 20
 
@@ -44,3 +46,44 @@ def extraordinary_adopted(*, yes: Fraction, expressed: Fraction, majority: Fract
     """A statute change passes with at least ``majority`` (2/3 by default, statutes may raise it)
     of the expressed votes (yes + no; blank votes and abstentions are not expressed)."""
     return expressed > 0 and yes >= majority * expressed
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Members present or represented, each counted once (co-ops count heads, not shares)."""
+
+    eligible: int
+    in_person: int
+    remote: int
+    represented: int  # by a proxy holder who is present
+    postal: int  # voted by post, neither attending nor represented
+    present: int
+
+
+def count_heads(
+    *,
+    eligible: Collection[int],
+    attending: Mapping[int, str],
+    proxies: Iterable[tuple[int, int]],
+    postal: Iterable[int],
+) -> Heads:
+    """Who counts for the quorum, from member ids.
+
+    ``attending`` maps a member to ``"in_person"`` or ``"remote"``; ``proxies`` are the active
+    (giver, holder) pairs; ``postal`` the members who voted by post. Only eligible members
+    count. A giver is represented only if their holder is present and they are not present
+    themselves; a postal voter who also attends or is represented is counted once. So
+    ``present = |attending ∪ represented ∪ postal|`` and never exceeds ``eligible``.
+    """
+    allowed = set(eligible)
+    here = {m: mode for m, mode in attending.items() if m in allowed}
+    represented = {g for g, h in proxies if h in here and g in allowed and g not in here}
+    by_post = {m for m in postal if m in allowed} - set(here) - represented
+    return Heads(
+        eligible=len(allowed),
+        in_person=sum(1 for mode in here.values() if mode == "in_person"),
+        remote=sum(1 for mode in here.values() if mode == "remote"),
+        represented=len(represented),
+        postal=len(by_post),
+        present=len(here) + len(represented) + len(by_post),
+    )

@@ -15,14 +15,13 @@ from coopwork.core.models import Cooperative
 from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import parameter_value, user_roles
 from coopwork.governance import errors
-from coopwork.governance.assembly_rules import proxy_cap
+from coopwork.governance.assembly_rules import count_heads, proxy_cap
 from coopwork.governance.models.assemblies import (
     AgendaItem,
     Assembly,
     AssemblyAttendance,
     AssemblyStatus,
     AssemblyVote,
-    AttendanceMode,
     Proxy,
     VoteChannel,
 )
@@ -110,34 +109,25 @@ def assembly_attendance_summary(
     """Who counts for the quorum: members present (in person or remote), represented by a present
     proxy holder, or who voted by post (on ``item`` when given, else on any item)."""
     eligible_ids = set(assembly_eligible_members(assembly=assembly).values_list("pk", flat=True))
-    modes = dict(
-        AssemblyAttendance.objects.filter(
-            assembly=assembly, member_id__in=eligible_ids
-        ).values_list("member_id", "mode")
+    attending = dict(
+        AssemblyAttendance.objects.filter(assembly=assembly).values_list("member_id", "mode")
     )
-    attending = set(modes)
-    represented = {
-        giver
-        for giver, holder in Proxy.objects.filter(
-            assembly=assembly, revoked_at__isnull=True
-        ).values_list("giver_id", "holder_id")
-        if holder in attending and giver in eligible_ids and giver not in attending
-    }
-    postal_qs = AssemblyVote.objects.filter(channel=VoteChannel.POSTAL, member_id__in=eligible_ids)
+    proxies = Proxy.objects.filter(assembly=assembly, revoked_at__isnull=True).values_list(
+        "giver_id", "holder_id"
+    )
+    postal_qs = AssemblyVote.objects.filter(channel=VoteChannel.POSTAL)
     postal_qs = (
         postal_qs.filter(item=item)
         if item is not None
         else postal_qs.filter(item__assembly=assembly)
     )
-    postal = set(postal_qs.values_list("member_id", flat=True)) - attending - represented
-    return AttendanceSummary(
-        eligible=len(eligible_ids),
-        in_person=sum(1 for m in modes.values() if m == AttendanceMode.IN_PERSON),
-        remote=sum(1 for m in modes.values() if m == AttendanceMode.REMOTE),
-        represented=len(represented),
-        postal=len(postal),
-        present=len(attending | represented | postal),
+    heads = count_heads(
+        eligible=eligible_ids,
+        attending=attending,
+        proxies=list(proxies),
+        postal=set(postal_qs.values_list("member_id", flat=True)),
     )
+    return AttendanceSummary(**heads.__dict__)
 
 
 # --- Pages ------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""The pure assembly rules: who counts for the quorum (worked examples and a property test
+against a member-by-member restatement), and the majority of statute changes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopwork.governance.assembly_rules import count_heads, extraordinary_adopted
+from coopwork.governance.tallying import quorum_required
+
+
+def test_worked_example_of_heads() -> None:
+    """10 members. 1 and 2 in the room, 3 remote; 4 gave a proxy to 1 (present: represented),
+    5 gave one to 9 (absent: not represented); 6 voted by post, and so did 1 (counted once);
+    99 is not a member. Present = {1, 2, 3, 4, 6} = 5, which meets an ordinary first
+    convocation's quorum of 1/5 x 10 = 2 and an extraordinary one's 1/4 x 10 -> 3."""
+    heads = count_heads(
+        eligible=range(1, 11),
+        attending={1: "in_person", 2: "in_person", 3: "remote", 99: "in_person"},
+        proxies=[(4, 1), (5, 9)],
+        postal=[6, 1, 99],
+    )
+    assert (heads.in_person, heads.remote, heads.represented, heads.postal) == (2, 1, 1, 1)
+    assert (heads.present, heads.eligible) == (5, 10)
+    assert quorum_required(10, Fraction(1, 5)) == 2
+    assert quorum_required(10, Fraction(1, 4)) == 3
+
+
+def test_worked_example_of_the_statute_majority() -> None:
+    # 2 yes, 1 no: exactly two thirds of the expressed votes; abstentions do not count.
+    assert extraordinary_adopted(yes=Fraction(2), expressed=Fraction(3), majority=Fraction(2, 3))
+    assert not extraordinary_adopted(
+        yes=Fraction(1), expressed=Fraction(2), majority=Fraction(2, 3)
+    )
+    assert not extraordinary_adopted(
+        yes=Fraction(2), expressed=Fraction(3), majority=Fraction(3, 4)
+    )
+    assert not extraordinary_adopted(
+        yes=Fraction(0), expressed=Fraction(0), majority=Fraction(2, 3)
+    )
+
+
+members = st.integers(min_value=1, max_value=30)
+
+
+@settings(max_examples=500)
+@given(
+    eligible=st.sets(members, max_size=25),
+    attending=st.dictionaries(members, st.sampled_from(["in_person", "remote"]), max_size=20),
+    proxies=st.lists(st.tuples(members, members), max_size=20),
+    postal=st.sets(members, max_size=20),
+)
+def test_each_member_counts_once_and_only_when_present_or_represented(
+    eligible: set[int],
+    attending: dict[int, str],
+    proxies: list[tuple[int, int]],
+    postal: set[int],
+) -> None:
+    heads = count_heads(eligible=eligible, attending=attending, proxies=proxies, postal=postal)
+
+    def counts(m: int) -> bool:  # restated member by member
+        if m not in eligible:
+            return False
+        if m in attending or m in postal:
+            return True
+        return any(g == m and h in attending and h in eligible for g, h in proxies)
+
+    expected = sum(1 for m in range(1, 31) if counts(m))
+    assert heads.present == expected
+    assert heads.present <= heads.eligible == len(eligible)
+    assert heads.in_person + heads.remote + heads.represented + heads.postal == heads.present
