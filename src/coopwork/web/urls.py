@@ -143,6 +143,7 @@ assembly_patterns = [
     path("assemblies/", assemblies.assembly_list, name="assemblies"),
     path("assemblies/convene/", assemblies.assembly_convene, name="assembly_convene"),
     path(A, assemblies.assembly_detail, name="assembly"),
+    path(A + "live/", assemblies.assembly_live, name="assembly_live"),
     path(A + "proxy/", assemblies.proxy_give, name="assembly_proxy"),
     path(A + "proxy/revoke/", assemblies.proxy_revoke, name="assembly_proxy_revoke"),
     path(A + "postal/", assemblies.postal_vote, name="assembly_postal"),

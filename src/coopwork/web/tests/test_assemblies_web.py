@@ -110,7 +110,11 @@ def test_board_convenes_members_take_part_and_download_the_minutes(
     assert Assembly.objects.get(pk=assembly.pk).status == "sitting"
     board.post(reverse("web:assembly_item_open", args=[slug, assembly.pk, 1]))
     page = m[0].get(url).content.decode()
-    assert "For Ada 1 (proxy)" in page
+    assert "For Ada 1 (proxy)" in page and 'data-live-url="' in page
+    # The live part, re-fetched while the session runs, holds the open vote.
+    live = m[0].get(reverse("web:assembly_live", args=[slug, assembly.pk]))
+    assert live.status_code == 200 and live["Cache-Control"] == "no-store"
+    assert "Vote on item 1" in live.content.decode() and "<html" not in live.content.decode()
     vote = reverse("web:assembly_vote", args=[slug, assembly.pk, 1])
     assert m[0].post(vote, {"choice": "yes"}).status_code == 302
     assert m[0].post(vote, {"choice": "no"}).status_code == 409

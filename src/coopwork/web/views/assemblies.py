@@ -250,6 +250,22 @@ def assembly_convene(request: HttpRequest, coop: Cooperative) -> HttpResponse:
 @require_GET
 @coop_view
 def assembly_detail(request: HttpRequest, coop: Cooperative, assembly_id: int) -> HttpResponse:
+    context = _detail_context(request, coop, assembly_id)
+    return render(request, "web/governance/assemblies/detail.html", context)
+
+
+@require_GET
+@coop_view
+def assembly_live(request: HttpRequest, coop: Cooperative, assembly_id: int) -> HttpResponse:
+    """The live part of the assembly's page (agenda, my participation, the chair's panel),
+    re-fetched while the session runs."""
+    context = _detail_context(request, coop, assembly_id)
+    response = render(request, "web/governance/assemblies/_live.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _detail_context(request: HttpRequest, coop: Cooperative, assembly_id: int) -> dict[str, Any]:
     assembly = selectors.assembly_for_viewer(
         cooperative=coop, assembly_id=assembly_id, viewer=request.user
     )
@@ -284,38 +300,33 @@ def assembly_detail(request: HttpRequest, coop: Cooperative, assembly_id: int) -
     editable = assembly.status == AssemblyStatus.CONVENED and timezone.localdate(
         assembly.starts_at
     ) >= timezone.localdate(now) + dt.timedelta(days=assembly.notice_days)
-    return render(
-        request,
-        "web/governance/assemblies/detail.html",
-        {
-            "coop": coop,
-            "tab": "assemblies",
-            "assembly": assembly,
-            "items": [(item, minutes.item_figures(item)) for item in items],
-            "open_item": open_item,
-            "mine": mine,
-            "register": register,
-            "is_board": is_board,
-            "postal_open": assembly.status == AssemblyStatus.CONVENED
-            and now < assembly.postal_cutoff,
-            "can_vote_by_post": mine.eligible
-            and mine.proxy_given is None
-            and any(i.number not in mine.votes for i in items),
-            "choices": CHOICES,
-            "attendance_form": attendance_form,
-            "proxy_votes": proxy_votes,
-            "agenda_editable": editable and is_board,
-            "item_form": ItemForm(prefix="item", applications=_pending(coop))
-            if editable and is_board
-            else None,
-            "admit_form": AdmitPaymentForm() if is_board else None,
-            "pending_ids": {a for a, _label in _pending(coop)} if is_board else set(),
-            "can_open": assembly.status == AssemblyStatus.CONVENED
-            and now >= assembly.starts_at - services.OPEN_EARLY,
-            "minutes_ready": is_board or assembly.status in ("closed", "failed"),
-            "is_extraordinary": assembly.kind == AssemblyKind.EXTRAORDINARY,
-        },
-    )
+    return {
+        "coop": coop,
+        "tab": "assemblies",
+        "assembly": assembly,
+        "items": [(item, minutes.item_figures(item)) for item in items],
+        "open_item": open_item,
+        "mine": mine,
+        "register": register,
+        "is_board": is_board,
+        "postal_open": assembly.status == AssemblyStatus.CONVENED and now < assembly.postal_cutoff,
+        "can_vote_by_post": mine.eligible
+        and mine.proxy_given is None
+        and any(i.number not in mine.votes for i in items),
+        "choices": CHOICES,
+        "attendance_form": attendance_form,
+        "proxy_votes": proxy_votes,
+        "agenda_editable": editable and is_board,
+        "item_form": ItemForm(prefix="item", applications=_pending(coop))
+        if editable and is_board
+        else None,
+        "admit_form": AdmitPaymentForm() if is_board else None,
+        "pending_ids": {a for a, _label in _pending(coop)} if is_board else set(),
+        "can_open": assembly.status == AssemblyStatus.CONVENED
+        and now >= assembly.starts_at - services.OPEN_EARLY,
+        "minutes_ready": is_board or assembly.status in ("closed", "failed"),
+        "is_extraordinary": assembly.kind == AssemblyKind.EXTRAORDINARY,
+    }
 
 
 def _back(coop: Cooperative, assembly_id: int) -> HttpResponse:
