@@ -709,3 +709,25 @@ def test_proxy_model_keeps_one_active_proxy_per_giver() -> None:
         Proxy.objects.filter(assembly=a, giver=w.members[0], revoked_at__isnull=True).get().holder
         == w.members[2]
     )
+
+
+def test_the_database_itself_refuses_a_second_vote_of_a_member_on_an_item() -> None:
+    """The service checks first, but the unique (item, member) constraint is the last word."""
+    from django.db import IntegrityError, transaction
+
+    w, a = _sitting(2)
+    services.postal_vote_cast(
+        cooperative=w.coop, assembly_id=a.pk, user=w.user(0), choices={1: "yes"}, now=at(a, -2000)
+    )
+    vote = AssemblyVote.objects.get(item__assembly=a, member=w.members[0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssemblyVote.objects.create(
+            item=vote.item,
+            member=vote.member,
+            cast_by=w.members[1],
+            channel="proxy",
+            choice="no",
+            college=vote.college,
+            created_at=vote.created_at,
+        )
+    assert AssemblyVote.objects.filter(item=vote.item).count() == 1
