@@ -431,3 +431,26 @@ def test_weights_missing_for_a_college_count_one_member_one_vote(coop, board_use
         vote(coop, ballot, m, {"choice": c})
     closed = services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
     assert closed.adopted is False and closed.result["motion"]["weighted"] is False
+
+
+def test_dashboard_turnout_per_ballot_and_per_college(coop, board_user, members):
+    from coopwork.governance.selectors import governance_dashboard
+
+    first = motion(coop, board_user)
+    for m in members[:3]:  # the three workers
+        vote(coop, first, m, {"choice": "yes"})
+    services.ballot_close(cooperative=coop, ballot_id=first.pk, actor=board_user)
+    second = motion(coop, board_user)
+    for m in (members[0], members[3]):  # one worker, one user
+        vote(coop, second, m, {"choice": "no"})
+    services.ballot_close(cooperative=coop, ballot_id=second.pk, actor=board_user)
+    still_open = motion(coop, board_user)
+    data = governance_dashboard(cooperative=coop)
+    assert [b.pk for b in data["open_ballots"]] == [still_open.pk]
+    rows = [(t["ballot"].pk, t["rate"], t["by_college"]) for t in data["turnout"]]
+    assert rows == [
+        (first.pk, 3 / 5, {"users": 0.0, "workers": 1.0}),
+        (second.pk, 2 / 5, {"users": 0.5, "workers": 1 / 3}),
+    ]
+    assert data["college_names"] == {"users": "Users and clients", "workers": "Worker members"}
+    assert [r.ballot_id for r in data["resolutions"]] == [first.pk]
