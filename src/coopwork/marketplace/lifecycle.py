@@ -56,6 +56,9 @@ class Transition:
     roles: frozenset[str]
     kinds: frozenset[str] = ALL_KINDS
     label: str | Promise = ""
+    # Made by the services as a consequence of another action (a claim fills, a release reopens,
+    # an approval settles), never offered to anyone as a button or an API action.
+    internal: bool = False
 
 
 def _t(
@@ -65,8 +68,9 @@ def _t(
     roles: set[str],
     kinds: frozenset[str] = ALL_KINDS,
     label: str | Promise = "",
+    internal: bool = False,
 ) -> Transition:
-    return Transition(name, frozenset(sources), target, frozenset(roles), kinds, label)
+    return Transition(name, frozenset(sources), target, frozenset(roles), kinds, label, internal)
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -75,8 +79,22 @@ TRANSITIONS: dict[str, Transition] = {
         _t("publish", {REQUESTED}, OPEN, {"client", "coordinator", "system"}, label=_("Publish")),
         # Filling positions (claim, accept, assign) is done by the assignment services; the job
         # moves to ASSIGNED when its last position is filled and back to OPEN when one is freed.
-        _t("fill", {OPEN}, ASSIGNED, {"worker", "coordinator", "system"}, label=_("Fill")),
-        _t("reopen", {ASSIGNED}, OPEN, {"worker", "coordinator", "system"}, label=_("Reopen")),
+        _t(
+            "fill",
+            {OPEN},
+            ASSIGNED,
+            {"worker", "coordinator", "system"},
+            label=_("Fill"),
+            internal=True,
+        ),
+        _t(
+            "reopen",
+            {ASSIGNED},
+            OPEN,
+            {"worker", "coordinator", "system"},
+            label=_("Reopen"),
+            internal=True,
+        ),
         _t("depart", {ASSIGNED}, EN_ROUTE, {"worker"}, MOBILE_KINDS, _("On my way")),
         # A shift may start with positions still open: the workers who came clock in.
         _t(
@@ -101,7 +119,14 @@ TRANSITIONS: dict[str, Transition] = {
             {"client", "coordinator", "system"},
             label=_("Approve"),
         ),
-        _t("settle", {APPROVED}, SETTLED, {"system", "coordinator"}, label=_("Settle")),
+        _t(
+            "settle",
+            {APPROVED},
+            SETTLED,
+            {"system", "coordinator"},
+            label=_("Settle"),
+            internal=True,
+        ),
         _t(
             "cancel",
             {REQUESTED, OPEN, ASSIGNED, EN_ROUTE},
@@ -141,9 +166,10 @@ def allowed(transition: str, *, state: str, kind: str, roles: set[str]) -> tuple
 
 
 def available(*, state: str, kind: str, roles: set[str]) -> list[Transition]:
-    """The transitions these roles can make now: what the UI offers as buttons."""
+    """The transitions these roles can make now: what the UI and the API offer. Internal ones
+    (fill, reopen, settle) happen as consequences and are never offered."""
     return [
         t
         for t in TRANSITIONS.values()
-        if state in t.sources and kind in t.kinds and roles & t.roles
+        if not t.internal and state in t.sources and kind in t.kinds and roles & t.roles
     ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from coopwork.ledger.models import Leg
 from coopwork.ledger.selectors import trial_balance
-from coopwork.marketplace.models import Assignment, Job, Notification
+from coopwork.marketplace.models import Assignment, Case, Job, Notification, Statement
 
 from .conftest import Api
 from .test_marketplace_world import (  # noqa: F401  (fixtures)
@@ -92,7 +94,7 @@ def test_the_job_as_each_side_sees_it(market: MarketWorld) -> None:
     as_worker = _ok(market.api("worker").get(f"/coops/alpha/jobs/{job.pk}"))
     assert as_worker["roles"] == ["worker"]
     assert as_worker["cancellation"] is None and as_worker["codes"] is None
-    assert {t["name"] for t in as_worker["transitions"]} == {"depart", "start", "reopen"}
+    assert {t["name"] for t in as_worker["transitions"]} == {"depart", "start"}
 
     # Another worker may look at it (in case the position frees up) but sees nobody on it.
     as_other = _ok(market.api("other_worker").get(f"/coops/alpha/jobs/{job.pk}"))
@@ -272,6 +274,79 @@ def test_an_incident_reported_by_the_worker(market: MarketWorld) -> None:
     )
     assert case["opened_by"]["name"] == "Walter Travailleur"
     assert _ok(market.api("worker").get(f"/coops/alpha/jobs/{job.pk}"))["status"] == "started"
+
+
+def _upload(
+    api: Api, path: str, fields: dict[str, Any], name: str, content: bytes, lang: str = "en"
+):
+    evidence = SimpleUploadedFile(name, content, "application/octet-stream")
+    return api.client.post(
+        f"/api/v1{path}", {**fields, "evidence": evidence}, headers={"Accept-Language": lang}
+    )
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_evidence_attached_to_a_case_and_a_statement(
+    market: MarketWorld, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    job = market.job("completed_ride")
+    client, worker = market.api("client"), market.api("worker")
+    fields = {"kind": "dispute", "summary": "Dented door", "statement": "See the photo."}
+    case = _ok(
+        _upload(client, f"/coops/alpha/jobs/{job.pk}/cases/with-evidence", fields, "d.png", PNG),
+        201,
+    )
+    assert case["kind"] == "dispute" and case["statements"][0]["has_evidence"] is True
+    assert _ok(client.get(f"/coops/alpha/jobs/{job.pk}"))["status"] == "disputed"
+    statement = _ok(
+        _upload(
+            worker,
+            f"/coops/alpha/cases/{case['id']}/statements/with-evidence",
+            {"text": "The dent was there before: my check-in report."},
+            "report.pdf",
+            PDF,
+        ),
+        201,
+    )
+    assert statement["side"] == "worker" and statement["has_evidence"] is True
+    stored = Statement.objects.get(pk=statement["id"])
+    assert stored.evidence.read() == PDF
+    assert Statement.objects.get(pk=case["statements"][0]["id"]).evidence.read() == PNG
+
+
+def test_evidence_refused_with_a_clear_code_and_nothing_written(
+    market: MarketWorld, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    job = market.job("completed_ride")
+    client = market.api("client")
+    path = f"/coops/alpha/jobs/{job.pk}/cases/with-evidence"
+    fields = {"kind": "incident", "summary": "Scratch", "statement": "A scratch."}
+    before = (Case.objects.count(), Statement.objects.count())
+    cases = [
+        ("big.pdf", PDF + b"0" * 10_000_000, 413, "evidence_too_large"),
+        ("run.exe", b"MZ\x90\x00 not a picture", 415, "evidence_type_not_allowed"),
+        ("fake.jpg", b"<html>not a jpeg</html>", 415, "evidence_type_not_allowed"),
+        ("empty.png", b"", 415, "evidence_type_not_allowed"),
+    ]
+    for name, content, status, code in cases:
+        english = _upload(client, path, fields, name, content)
+        assert (english.status_code, english.json()["code"]) == (status, code), name
+        french = _upload(client, path, fields, name, content, lang="fr")
+        assert french.json()["code"] == code
+        assert french.json()["message"] != english.json()["message"]
+    # No file, or no statement: the request itself is invalid.
+    missing = client.client.post(f"/api/v1{path}", fields)
+    assert missing.status_code == 422
+    no_text = _upload(client, path, {"kind": "incident", "summary": "x"}, "d.png", PNG)
+    assert no_text.status_code == 422
+    assert (Case.objects.count(), Statement.objects.count()) == before
+    assert not list(tmp_path.rglob("*.*"))  # no file kept either
+    assert _ok(client.get(f"/coops/alpha/jobs/{job.pk}"))["status"] == "completed"
 
 
 # --- Coordination ------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_shift_from_quote_to_settled(market: MarketWorld, clock: Clock) -> None:
     detail = _ok(worker.get(f"/coops/alpha/jobs/{job_id}"))
     assert detail["status"] == "assigned"
     assert detail["roles"] == ["worker"]
-    assert {t["name"] for t in detail["transitions"]} == {"start", "reopen"}
+    assert {t["name"] for t in detail["transitions"]} == {"start"}
     assert detail["codes"] is None  # the site gives it on arrival
 
     clock.set(start + dt.timedelta(minutes=2))

@@ -2,7 +2,7 @@
 
 Every transition, from every state, for every combination of roles and every kind: ``allowed`` says
 yes exactly when the specification below does, with the documented reason otherwise, and
-``available`` lists exactly the transitions the specification allows.
+``available`` lists exactly the transitions the specification allows, internal ones aside.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ SPEC: dict[str, tuple[set[str], str, set[str], set[str]]] = {
     "close_no_show": ({"no_show"}, "cancelled", {"coordinator", "system"}, ALL),
 }
 
+# Consequences of other actions (a claim fills, a release reopens, an approval settles).
+INTERNAL = {"fill", "reopen", "settle"}
+
 ROLE_SETS = [set(c) for n in range(len(ROLES) + 1) for c in itertools.combinations(ROLES, n)]
 
 
@@ -105,7 +108,19 @@ def test_allowed_matches_the_specification_everywhere(kind):
 def test_available_matches_the_specification_everywhere(kind):
     for state, roles in itertools.product(STATES, ROLE_SETS):
         names = [t.name for t in lifecycle.available(state=state, kind=kind, roles=roles)]
-        assert names == [n for n in SPEC if expected(n, state, kind, roles)[0]], (state, roles)
+        offered = [n for n in SPEC if n not in INTERNAL and expected(n, state, kind, roles)[0]]
+        assert names == offered, (state, roles)
+
+
+def test_internal_transitions_are_never_offered():
+    assert {t.name for t in lifecycle.TRANSITIONS.values() if t.internal} == INTERNAL
+    # The coordinator and the system may fill, reopen and settle, yet are offered none of them.
+    everyone = {"client", "worker", "coordinator", "system"}
+    for state in STATES:
+        for kind in KINDS:
+            offered = {t.name for t in lifecycle.available(state=state, kind=kind, roles=everyone)}
+            assert not offered & INTERNAL, (state, kind)
+    assert lifecycle.allowed("settle", state="approved", kind="ride", roles={"system"})[0]
 
 
 def test_unknown_transition():
