@@ -141,3 +141,15 @@ class InvoiceExists(Conflict):
 class NothingToInvoice(ValidationError):
     code = "nothing_to_invoice"
     default_message = _("This client has no settled jobs in that period.")
+
+
+class EvidenceTooLarge(ValidationError):
+    code = "evidence_too_large"
+    status = 413
+    default_message = _("Evidence files may be at most %(maximum)s MB.")
+
+
+class EvidenceType(ValidationError):
+    code = "evidence_type_not_allowed"
+    status = 415
+    default_message = _("Evidence must be a photo (JPEG, PNG or WebP) or a PDF document.")

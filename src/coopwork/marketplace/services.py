@@ -1803,9 +1803,10 @@ def case_open(
         raise errors.KindUnknown()
     if not summary.strip() or not statement.strip():
         raise errors.MessageEmpty()
+    evidence = _evidence_checked(evidence)
     case = Case.objects.create(job=job, kind=kind, opened_by=actor, summary=summary.strip()[:300])
     Statement.objects.create(
-        case=case, author=actor, side=_side(roles), text=statement.strip(), evidence=evidence or ""
+        case=case, author=actor, side=_side(roles), text=statement.strip(), evidence=evidence
     )
     if kind == Case.CaseKind.DISPUTE:
         _move(job, "dispute", actor=actor, roles=roles, data={"case": case.pk})
@@ -1817,6 +1818,32 @@ def case_open(
         data={"job": job.pk, "kind": kind},
     )
     return case
+
+
+EVIDENCE_MAX_BYTES = 10_000_000
+# What an evidence file must start with: photos and PDF documents, recognised by their content
+# (the name and the type the browser claims are not trusted).
+EVIDENCE_SIGNATURES = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",  # PNG
+    b"%PDF-",  # PDF
+)
+
+
+def _evidence_checked(evidence: Any) -> Any:
+    """The uploaded file, if it is a photo or a PDF of at most ``EVIDENCE_MAX_BYTES``."""
+    if not evidence:
+        return ""
+    size = getattr(evidence, "size", None) or 0
+    if size > EVIDENCE_MAX_BYTES:
+        raise errors.EvidenceTooLarge(maximum=EVIDENCE_MAX_BYTES // 1_000_000)
+    evidence.seek(0)
+    head = evidence.read(12)
+    evidence.seek(0)
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if size == 0 or not (webp or head.startswith(EVIDENCE_SIGNATURES)):
+        raise errors.EvidenceType()
+    return evidence
 
 
 def _side(roles: set[str]) -> str:
@@ -1846,7 +1873,11 @@ def case_statement_add(
     if not text.strip():
         raise errors.MessageEmpty()
     statement = Statement.objects.create(
-        case=case, author=actor, side=_side(roles), text=text.strip(), evidence=evidence or ""
+        case=case,
+        author=actor,
+        side=_side(roles),
+        text=text.strip(),
+        evidence=_evidence_checked(evidence),
     )
     audit_append(
         cooperative=cooperative,

@@ -9,7 +9,7 @@ open; anyone else, and any other co-op's job, gets 404 ``job_not_found``.
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from coopwork.api import access
@@ -266,6 +266,31 @@ def case_create(request: HttpRequest, slug: SlugPath, job_id: IdPath, payload: C
     return Status(201, CaseOut.of(case))
 
 
+@router.post("/coops/{slug}/jobs/{job_id}/cases/with-evidence", response={201: CaseOut, **ERRORS})
+def case_create_with_evidence(
+    request: HttpRequest,
+    slug: SlugPath,
+    job_id: IdPath,
+    payload: Form[CaseIn],
+    evidence: File[UploadedFile],
+) -> Status:
+    """The same, with a file as evidence: ``multipart/form-data`` with the fields ``kind``,
+    ``summary`` and ``statement`` and an ``evidence`` file, a photo (JPEG, PNG, WebP) or a PDF
+    of at most 10 MB, recognised by its content: ``evidence_too_large`` (413) or
+    ``evidence_type_not_allowed`` (415) otherwise, and nothing is recorded."""
+    coop = access.cooperative(slug)
+    case = case_open(
+        cooperative=coop,
+        job_id=job_id,
+        actor=access.acting_user(request),
+        kind=payload.kind,
+        summary=payload.summary,
+        statement=payload.statement,
+        evidence=evidence,
+    )
+    return Status(201, CaseOut.of(case))
+
+
 @router.post("/coops/{slug}/cases/{case_id}/statements", response={201: StatementOut, **ERRORS})
 def statement_create(
     request: HttpRequest, slug: SlugPath, case_id: IdPath, payload: StatementIn
@@ -274,5 +299,30 @@ def statement_create(
     coop = access.cooperative(slug)
     statement = case_statement_add(
         cooperative=coop, case_id=case_id, actor=access.acting_user(request), text=payload.text
+    )
+    return Status(201, StatementOut.of(statement))
+
+
+@router.post(
+    "/coops/{slug}/cases/{case_id}/statements/with-evidence",
+    response={201: StatementOut, **ERRORS},
+)
+def statement_create_with_evidence(
+    request: HttpRequest,
+    slug: SlugPath,
+    case_id: IdPath,
+    payload: Form[StatementIn],
+    evidence: File[UploadedFile],
+) -> Status:
+    """The same, with a file as evidence: ``multipart/form-data`` with a ``text`` field and an
+    ``evidence`` file (a photo or a PDF of at most 10 MB; ``evidence_too_large`` (413) or
+    ``evidence_type_not_allowed`` (415) otherwise)."""
+    coop = access.cooperative(slug)
+    statement = case_statement_add(
+        cooperative=coop,
+        case_id=case_id,
+        actor=access.acting_user(request),
+        text=payload.text,
+        evidence=evidence,
     )
     return Status(201, StatementOut.of(statement))

@@ -28,7 +28,9 @@ MARKETPLACE = {
     "/api/v1/coops/{slug}/jobs/{job_id}/ratings": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/messages": {"get", "post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/cases": {"post"},
+    "/api/v1/coops/{slug}/jobs/{job_id}/cases/with-evidence": {"post"},
     "/api/v1/coops/{slug}/cases/{case_id}/statements": {"post"},
+    "/api/v1/coops/{slug}/cases/{case_id}/statements/with-evidence": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/claim": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/release": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/depart": {"post"},
@@ -97,6 +99,11 @@ def test_booking_is_one_schema_per_kind_chosen_by_kind(db: None) -> None:
     # The photo proof is a multipart upload.
     photo = schema["paths"]["/api/v1/coops/{slug}/jobs/{job_id}/clock-out/photo"]["post"]
     assert "multipart/form-data" in photo["requestBody"]["content"]
+    # So is evidence for a case, with the case's fields as form fields.
+    for path in ("jobs/{job_id}/cases", "cases/{case_id}/statements"):
+        upload = schema["paths"][f"/api/v1/coops/{{slug}}/{path}/with-evidence"]["post"]
+        form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert "evidence" in form["required"], form
 
 
 # --- Query counts ---------------------------------------------------------------------------------

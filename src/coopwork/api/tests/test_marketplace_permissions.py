@@ -201,6 +201,23 @@ MATRIX: dict[str, Route] = {
         status=201,
         body={"text": "My side of it."},
     ),
+    "open a case with evidence": route(
+        "POST",
+        "/coops/alpha/jobs/{job}/cases/with-evidence",
+        ON_JOB,
+        status=201,
+        job="completed_ride",
+        body={"kind": "incident", "summary": "Scratch", "statement": "A scratch on the door."},
+        multipart=True,
+    ),
+    "add a statement with evidence": route(
+        "POST",
+        "/coops/alpha/cases/{case}/statements/with-evidence",
+        ON_JOB,
+        status=201,
+        body={"text": "My side of it."},
+        multipart=True,
+    ),
     # The worker's side.
     "claim": route(
         "POST", "/coops/alpha/jobs/{job}/claim", WORKERS, refused=NOT_A_WORKER, job="open_shift"
@@ -368,8 +385,9 @@ def _send(world: MarketWorld, spec: Route, role: str, path: str, body: Any, lang
     api = Api(world.users[role])
     if spec.multipart:
         photo = SimpleUploadedFile("door.jpg", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")
+        field = "evidence" if "with-evidence" in path else "photo"
         return api.client.post(
-            f"/api/v1{path}", {"photo": photo}, headers={"Accept-Language": lang}
+            f"/api/v1{path}", {**(body or {}), field: photo}, headers={"Accept-Language": lang}
         )
     return api.request(
         spec.method, path, body, headers={"Idempotency-Key": f"matrix-{role}"}, lang=lang
