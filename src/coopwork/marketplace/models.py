@@ -365,6 +365,9 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=60)
+    # What the sentence is built from when it is read (``notifications.render``), in the reader's
+    # language; ``text`` is kept for kinds without a template.
+    params = models.JSONField(default=dict, blank=True)
     text = models.CharField(max_length=300)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -375,6 +378,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind}"
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language."""
+        from .notifications import render
+
+        return render(self.kind, self.params, self.text)
 
 
 class Case(models.Model):
