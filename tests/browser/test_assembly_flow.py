@@ -61,6 +61,12 @@ def test_member_takes_part_in_an_assembly_the_board_chairs(
 
     # Sophie opens the session, records the room and checks the quorum.
     sign_in(page, base, "sophie", "sophie-demo-2026")
+    french = browser.new_page(viewport={"width": 1200, "height": 900}, locale="fr-FR")
+    french.context.add_cookies(page.context.cookies())
+    french.goto(f"{base}/c/{slug}/assemblies/convene/")
+    expect(french.get_by_role("heading", name="Convoquer une assemblée générale")).to_be_visible()
+    shot(french, "convene-form-fr")
+    french.close()
     page.goto(url)
     page.get_by_role("button", name="Open the session").click()
     expect(page.get_by_text("The session is open")).to_be_visible()

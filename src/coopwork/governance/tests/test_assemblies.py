@@ -731,3 +731,36 @@ def test_the_database_itself_refuses_a_second_vote_of_a_member_on_an_item() -> N
             created_at=vote.created_at,
         )
     assert AssemblyVote.objects.filter(item=vote.item).count() == 1
+
+
+def test_a_postal_vote_counts_for_the_quorum_of_the_items_it_covers_only() -> None:
+    """10 members, ordinary first convocation (quorum 2). Member 0 attends; member 1 voted by
+    post on item 1 only. The assembly sits (2 heads), item 1 is adopted with 2 yes; on item 2
+    only member 0 counts, 1 < 2: not adopted, and the minutes say why."""
+    w = world(10)
+    a = convene(w, items=[spec("One"), spec("Two")])
+    services.postal_vote_cast(
+        cooperative=w.coop, assembly_id=a.pk, user=w.user(1), choices={1: "yes"}, now=at(a, -2000)
+    )
+    services.assembly_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, now=at(a))
+    services.attendance_record(
+        cooperative=w.coop, assembly_id=a.pk, actor=w.board, member_id=w.members[0].pk
+    )
+    sitting = services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+    assert (sitting.status, sitting.present, sitting.quorum_required) == ("sitting", 2, 2)
+    for number in (1, 2):
+        services.agenda_item_open(
+            cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=number
+        )
+        services.assembly_vote_cast(
+            cooperative=w.coop, assembly_id=a.pk, number=number, user=w.user(0), choice="yes"
+        )
+        services.agenda_item_close(
+            cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=number
+        )
+    one, two = AgendaItem.objects.filter(assembly=a).order_by("number")
+    assert (one.adopted, one.result["present"], one.result["quorum_reached"]) == (True, 2, True)
+    assert (two.adopted, two.result["present"], two.result["quorum_reached"]) == (False, 1, False)
+    services.assembly_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+    pdf = minutes_pdf(cooperative=w.coop, assembly_id=a.pk, viewer=w.board, language="en")
+    assert_pdf_contains(pdf, "did not reach the quorum")
