@@ -5,6 +5,7 @@ its vote. In English and French."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from coopwork import testing
+from coopwork.core.selectors import parameter_in_force
 from coopwork.governance import services
 from coopwork.governance.models.ballots import Ballot, Proposal, Vote
 from coopwork.marketplace.tests.helpers import weekday
@@ -263,3 +265,20 @@ def test_register_links_assembly_resolutions_to_their_assembly(coop, members):
     )
     page = browser(members[0].user).get(url("gov_register")).content.decode()
     assert reverse("web:assembly", args=["alpha", 7]) in page and "item 2" in page
+
+
+def test_a_proposal_can_carry_structured_price_rules(coop, members):
+    current = parameter_in_force(cooperative=coop, key="pricing_task")
+    value = current.spec.dump(current.value)
+    r = browser(members[0].user).post(
+        url("gov_proposal_new"),
+        {
+            "title": "New task prices",
+            "body": "Same rules, restated.",
+            "parameter_key": "pricing_task",
+            "parameter_value": json.dumps(value),
+            "effective_from": weekday(4).isoformat(),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    assert Proposal.objects.get().parameter_value == value

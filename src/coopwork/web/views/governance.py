@@ -10,6 +10,7 @@ inline SVG computed here, so the pages need no JavaScript chart library.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -141,6 +142,20 @@ class ElectionForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Receipt code"), max_length=40)
+
+
+def _parameter_value(raw: str) -> Any:
+    """The form's text as the service takes it: JSON for structured rules (price rules), the
+    text itself otherwise (ratios such as 8/100, whole numbers); the service validates it."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if text[0] in "{[":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -365,7 +380,7 @@ def proposal_new(request: HttpRequest, coop: Cooperative) -> HttpResponse:
                 title=d["title"],
                 body=d["body"],
                 parameter_key=d["parameter_key"] or "",
-                parameter_value=d["parameter_value"] or None,
+                parameter_value=_parameter_value(d["parameter_value"]),
                 effective_from=d["effective_from"],
             )
         except CoopError as exc:
