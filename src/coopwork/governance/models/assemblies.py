@@ -64,6 +64,7 @@ class Assembly(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     notice_days = models.PositiveSmallIntegerField()
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the reminder before the cut-off
     # Set when the session opens and when the quorum is checked (a snapshot for the minutes).
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -91,6 +91,7 @@ __all__ = [
     "agenda_item_close",
     "agenda_item_open",
     "agenda_item_remove",
+    "assemblies_remind_due",
     "assembly_admission_complete",
     "assembly_check_in",
     "assembly_close",
@@ -110,6 +111,8 @@ MAX_PLACE = 300
 MAX_URL = 500
 MAX_ITEMS = 50
 OPEN_EARLY = dt.timedelta(hours=1)  # the session may open up to an hour before the set time
+# Members are reminded a day before postal votes close.
+REMIND_BEFORE_CUTOFF = dt.timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -1110,3 +1113,41 @@ def assembly_admission_complete(
         reason=_("Admitted by the general assembly (%(ref)s).") % {"ref": item.reference},
         assembly_resolution=item.reference,
     )
+
+
+def assemblies_remind_due(*, now: dt.datetime | None = None) -> int:
+    """Remind the members of every convened assembly whose postal votes close within a day
+    (once per assembly): the date, the cut-off, and that a proxy can still be given. Run by
+    ``coopwork tick``. Returns how many assemblies were reminded."""
+    now = _now(now)
+    due = list(
+        Assembly.objects.filter(
+            status=AssemblyStatus.CONVENED,
+            reminded_at__isnull=True,
+            postal_cutoff__lte=now + REMIND_BEFORE_CUTOFF,
+            starts_at__gt=now,
+        ).values_list("pk", flat=True)
+    )
+    done = 0
+    for pk in due:
+        with transaction.atomic():
+            assembly = (
+                Assembly.objects.select_for_update(skip_locked=True)
+                .select_related("cooperative")
+                .filter(pk=pk, reminded_at__isnull=True, status=AssemblyStatus.CONVENED)
+                .first()
+            )
+            if assembly is None:
+                continue
+            assembly.reminded_at = now
+            assembly.save(update_fields=["reminded_at"])
+            _notify_members(assembly, "assembly.reminder", language=settings.LANGUAGE_CODE)
+            audit_append(
+                cooperative=assembly.cooperative,
+                actor=None,
+                action="assembly.reminded",
+                target=assembly,
+                data={"postal_cutoff": assembly.postal_cutoff.isoformat()},
+            )
+            done += 1
+    return done

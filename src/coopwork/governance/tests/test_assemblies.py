@@ -764,3 +764,19 @@ def test_a_postal_vote_counts_for_the_quorum_of_the_items_it_covers_only() -> No
     services.assembly_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
     pdf = minutes_pdf(cooperative=w.coop, assembly_id=a.pk, viewer=w.board, language="en")
     assert_pdf_contains(pdf, "did not reach the quorum")
+
+
+def test_members_are_reminded_once_a_day_before_postal_votes_close(
+    django_capture_on_commit_callbacks,
+) -> None:
+    w = world(3)
+    a = convene(w)
+    cutoff = a.postal_cutoff
+    assert services.assemblies_remind_due(now=cutoff - dt.timedelta(hours=25)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.assemblies_remind_due(now=cutoff - dt.timedelta(hours=23)) == 1
+    reminders = Notification.objects.filter(kind="assembly.reminder")
+    assert {n.user_id for n in reminders} == {m.user_id for m in w.members}
+    assert [m.subject.startswith("Reminder") for m in mail.outbox[-3:]] == [True] * 3
+    assert services.assemblies_remind_due(now=cutoff - dt.timedelta(hours=1)) == 0
+    assert reminders.count() == 3
