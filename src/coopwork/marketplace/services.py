@@ -957,7 +957,8 @@ def _promote_waitlist(job: Job, slot: int) -> Assignment | None:
         cooperative=job.cooperative,
         user_id=nxt.worker_id,
         kind="job.promoted",
-        text=f"{job.title}",
+        params={"title": job.title},
+        text=job.title[:300],
         job=job,
     )
     return nxt
@@ -1078,7 +1079,12 @@ def job_assign(
     else:
         _announce(job, "job.assigned", {"status": job.status})
     Notification.objects.create(
-        cooperative=cooperative, user_id=worker_id, kind="job.assigned", text=job.title, job=job
+        cooperative=cooperative,
+        user_id=worker_id,
+        kind="job.assigned",
+        params={"title": job.title},
+        text=job.title[:300],
+        job=job,
     )
     return assignment
 
@@ -1726,9 +1732,15 @@ def rating_submit(
     return rating
 
 
-def _notify(job: Job, user_id: int, kind: str, text: str) -> None:
+def _notify(job: Job, user_id: int, kind: str, text: str, **params: Any) -> None:
+    """An in-app notification, stored as its kind and parameters (see ``notifications``)."""
     Notification.objects.create(
-        cooperative=job.cooperative, user_id=user_id, kind=kind, text=text[:300], job=job
+        cooperative=job.cooperative,
+        user_id=user_id,
+        kind=kind,
+        params={"title": job.title, **params},
+        text=text[:300],
+        job=job,
     )
     publish(
         Event(kind, job.cooperative_id, {"job": job.pk, "text": text[:300]}, (f"user-{user_id}",))
@@ -1755,7 +1767,7 @@ def message_post(*, cooperative: Cooperative, job_id: int, sender: User, body: s
         )
     )
     for user_id in parties - {sender.pk}:
-        _notify(job, user_id, "job.message", text[:120])
+        _notify(job, user_id, "job.message", text[:120], excerpt=text[:120])
     audit_append(
         cooperative=cooperative,
         actor=sender,

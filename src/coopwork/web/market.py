@@ -935,7 +935,15 @@ def invoice_document(*, cooperative: Cooperative, user: AnyUser, invoice_id: int
 @dataclass(frozen=True)
 class NotificationView:
     item: Notification
-    label: str
+    label: str  # the sentence, in the reader's language
+    detail: str = ""  # the stored text, for notifications kept without parameters
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationView:
+        message = n.message
+        if n.params and message != n.text:
+            return cls(n, message)
+        return cls(n, str(NOTIFICATION_TEXTS.get(n.kind, n.kind)), n.text)
 
 
 @dataclass(frozen=True)
@@ -952,10 +960,12 @@ class NotificationsPage:
 def notifications_page(*, cooperative: Cooperative, user: AnyUser) -> NotificationsPage:
     require_authenticated(user=user)
     qs = selectors.notifications(user=user, cooperative=cooperative)  # type: ignore[arg-type]
-    items = [NotificationView(n, str(NOTIFICATION_TEXTS.get(n.kind, n.kind))) for n in qs[:50]]
+    items = [NotificationView.of(n) for n in qs[:50]]
     return NotificationsPage(cooperative, items, sum(1 for n in items if n.item.read_at is None))
 
 
+# Labels of notifications stored before they kept their parameters (and of other apps' kinds
+# without a template); the others render their own sentence (marketplace.notifications).
 NOTIFICATION_TEXTS: dict[str, str | Promise] = {
     "job.assigned": gettext_lazy("A coordinator gave you a job"),
     "job.promoted": gettext_lazy("A position freed up: you moved from the waiting list"),

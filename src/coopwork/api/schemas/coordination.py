@@ -4,7 +4,7 @@ business invoices and service zones; and everyone's in-app notifications."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -172,7 +172,9 @@ class ZoneOut(Schema):
 class NotificationOut(Schema):
     id: int
     kind: str
-    text: str
+    message: str = Field(description="What it says, in the language of the request.")
+    params: dict[str, Any] = Field(description="What the message is built from (e.g. the title).")
+    text: str = Field(description="The text stored with it (a title, a message's first words).")
     job_id: int | None
     created_at: dt.datetime
     read_at: dt.datetime | None
@@ -182,6 +184,8 @@ class NotificationOut(Schema):
         return cls(
             id=notification.pk,
             kind=notification.kind,
+            message=notification.message,
+            params=notification.params or {},
             text=notification.text,
             job_id=notification.job_id,
             created_at=notification.created_at,

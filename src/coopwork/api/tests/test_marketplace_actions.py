@@ -209,6 +209,11 @@ def test_messages_and_notifications(market: MarketWorld) -> None:
     assert inbox["count"] == 1
     note = inbox["items"][0]
     assert note["kind"] == "job.message" and note["job_id"] == job.pk and note["read_at"] is None
+    # Rendered in the reader's language, whatever the writer's.
+    assert note["params"] == {"title": job.title, "excerpt": "Ring twice, please."}
+    assert note["message"] == f"New message on {job.title}: Ring twice, please."
+    french = _ok(worker.get("/coops/alpha/notifications", lang="fr"))["items"][0]
+    assert french["message"] == f"Nouveau message sur {job.title}\xa0: Ring twice, please."
     assert _ok(worker.get("/coops/alpha/notifications?unread=true"))["count"] == 1
     assert _ok(worker.post("/coops/alpha/notifications/read", {"ids": [note["id"]]})) == {
         "marked": 1

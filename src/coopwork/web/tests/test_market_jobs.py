@@ -302,6 +302,8 @@ def test_message_notifies_and_nav_counts_unread(coop, owner, driver, login):
     html = worker_client.get("/c/alpha/work/").content.decode()
     assert "1 unread" in html
     listing = worker_client.get("/c/alpha/notifications/").content.decode()
-    assert "New message" in listing and "Running late?" in listing
+    assert f"New message on {job.title}: Running late?" in listing
+    french = worker_client.get("/c/alpha/notifications/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert f"Nouveau message sur {job.title}\xa0: Running late?" in french.content.decode()
     worker_client.post("/c/alpha/notifications/read/")
     assert "1 unread" not in worker_client.get("/c/alpha/work/").content.decode()
