@@ -33,9 +33,41 @@ class ZoneExists(Conflict):
     default_message = _("This cooperative already has a zone with that code.")
 
 
+# What the message calls each quantity a booking or a profile carries (``details.field`` keeps
+# the machine name for API clients).
+FIELD_LABELS = {
+    "positions": _("The number of positions"),
+    "hourly_rate_minor": _("The hourly rate, in cents,"),
+    "break_minutes": _("The break, in minutes,"),
+    "passengers": _("The number of passengers"),
+    "weight_g": _("The parcel's weight, in grams,"),
+    "parcel_size": _("The parcel size"),
+    "distance_km": _("The distance, in km,"),
+    "fixed_price_minor": _("The fixed price, in cents,"),
+    "estimated_hours": _("The estimated time, in hours,"),
+    "capacity_kg": _("The capacity, in kg,"),
+    "seats": _("The number of seats"),
+    "weekday": _("The day of the week"),
+    "photo": _("The photo's size, in bytes,"),
+}
+
+
 class QuantityAbsurd(ValidationError):
     code = "quantity_invalid"
     default_message = _("%(field)s must be between %(minimum)s and %(maximum)s.")
+
+    def render_message(self) -> str:
+        """The message with the quantity's name in the reader's language."""
+        field = self.params.get("field")
+        label = FIELD_LABELS.get(field) if isinstance(field, str) else None
+        if label is None:
+            return super().render_message()
+        machine = self.params
+        self.params = {**machine, "field": str(label)}
+        try:
+            return super().render_message()
+        finally:
+            self.params = machine
 
 
 class TimesInvalid(ValidationError):

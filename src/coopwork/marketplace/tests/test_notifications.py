@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext_lazy
 
 from coopwork.marketplace import notifications
 from coopwork.marketplace.models import Notification
@@ -48,7 +47,7 @@ def test_without_a_template_or_fitting_parameters_the_stored_text_shows():
 
 
 def test_other_apps_register_their_kinds(monkeypatch):
-    monkeypatch.setitem(notifications.TEMPLATES, "test.kind", gettext_lazy("Hello %(name)s"))
+    monkeypatch.setitem(notifications.TEMPLATES, "test.kind", "Hello %(name)s")
     assert notifications.render("test.kind", {"name": "Ada"}) == "Hello Ada"
     notifications.register("test.other", "Bye %(name)s")
     try:

@@ -658,3 +658,27 @@ def test_another_coops_job_is_not_found(coop, other_coop, people):
     b_job.refresh_from_db()
     assert b_job.status == lifecycle.ASSIGNED
     assert Job.objects.filter(cooperative=coop).count() == 0
+
+
+# --- Messages name the quantity in the reader's language ------------------------------------------
+
+
+def test_a_quantity_is_named_in_the_readers_language_not_by_its_field():
+    from django.utils import translation
+
+    from coopwork.marketplace.errors import FIELD_LABELS, QuantityAbsurd
+
+    error = QuantityAbsurd(field="capacity_kg", minimum=0, maximum=2000)
+    with translation.override("en"):
+        assert error.render_message() == "The capacity, in kg, must be between 0 and 2,000."
+    with translation.override("fr"):
+        assert error.render_message() == (
+            "Valeur attendue pour la capacité, en kg,\xa0: entre 0 et 2\xa0000."
+        )
+    assert error.as_dict()["details"]["field"] == "capacity_kg"  # the machine name stays
+    # Every quantity the marketplace checks has a label, in both languages.
+    for field, label in FIELD_LABELS.items():
+        with translation.override("fr"):
+            french = QuantityAbsurd(field=field, minimum=1, maximum=2).render_message()
+            assert french.startswith(f"Valeur attendue pour {label}\xa0:"), french
+        assert str(label) != field

@@ -288,7 +288,7 @@ def test_profile_and_availability(coop, driver, driving):
         {"skills": "", "vehicle": "van", "capacity_kg": "99999", "seats": "2", "active": "on"},
     )
     assert response.status_code == 400
-    assert "capacity_kg must be between 0 and 2,000." in response.content.decode()
+    assert "The capacity, in kg, must be between 0 and 2,000." in response.content.decode()
     day = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
     response = driving.post(
         "/c/alpha/work/availability/",
