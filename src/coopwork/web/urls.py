@@ -187,6 +187,7 @@ governance_patterns = [
     ),
     path("governance/elections/new/", governance.election_new, name="gov_election_new"),
     path(B, governance.ballot, name="gov_ballot"),
+    path(B + "live/", governance.ballot_live, name="gov_ballot_live"),
     path(B + "vote/", governance.ballot_vote, name="gov_ballot_vote"),
     path(B + "close/", governance.ballot_close, name="gov_ballot_close"),
     path(B + "receipt/", governance.receipt_check, name="gov_receipt"),

@@ -990,7 +990,14 @@ def _vote_cast(
             target=ballot,
             data={"member": member.pk, "choice": paper},
         )
-        publish(Event("governance.vote", cooperative.pk, {"ballot": ballot.pk}))
+        publish(
+            Event(
+                "governance.vote",
+                cooperative.pk,
+                {"ballot": ballot.pk},
+                _members_audience(cooperative),  # live voter counts; never what was chosen
+            )
+        )
         return VoteReceipt(ballot.pk, None, True)
     code = _new_receipt_code()
     with transaction.atomic():  # savepoint: the unique constraint may refuse a concurrent vote
@@ -1011,7 +1018,14 @@ def _vote_cast(
         # A secret vote's entry says who voted, never what (the paper is not linked to it).
         data={"member": member.pk} if ballot.secret else {"member": member.pk, "choice": paper},
     )
-    publish(Event("governance.vote", cooperative.pk, {"ballot": ballot.pk}))
+    publish(
+        Event(
+            "governance.vote",
+            cooperative.pk,
+            {"ballot": ballot.pk},
+            _members_audience(cooperative),  # live voter counts; never what was chosen
+        )
+    )
     return VoteReceipt(ballot.pk, code, False)
 
 

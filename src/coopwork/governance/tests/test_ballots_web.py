@@ -282,3 +282,22 @@ def test_a_proposal_can_carry_structured_price_rules(coop, members):
     )
     assert r.status_code == 302, r.content.decode()[:3000]
     assert Proposal.objects.get().parameter_value == value
+
+
+def test_live_status_fragment_follows_votes_and_closing(coop, board_user, members):
+    ballot = services.ballot_create(cooperative=coop, actor=board_user, kind="motion", title="M")
+    c = browser(members[0].user)
+    page = c.get(url("gov_ballot", ballot.pk)).content.decode()
+    assert 'data-live-url="' + url("gov_ballot_live", ballot.pk) in page
+    services.vote_cast(
+        cooperative=coop, ballot_id=ballot.pk, user=members[1].user, choice={"choice": "yes"}
+    )
+    fragment = c.get(url("gov_ballot_live", ballot.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert "1 has voted" in fragment and "results-ready" not in fragment
+    services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
+    fragment = c.get(url("gov_ballot_live", ballot.pk)).content.decode()
+    assert 'id="results-ready"' in fragment
+    assert (
+        browser(testing.make_user("peeker")).get(url("gov_ballot_live", ballot.pk)).status_code
+        == 403
+    )

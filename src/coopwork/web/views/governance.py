@@ -595,6 +595,19 @@ def ballot(request: HttpRequest, coop: Cooperative, ballot_id: int) -> HttpRespo
     return render(request, "web/governance/ballot.html", _ballot_context(request, coop, ballot_id))
 
 
+@require_GET
+@coop_view
+def ballot_live(request: HttpRequest, coop: Cooperative, ballot_id: int) -> HttpResponse:
+    """The ballot's status line, re-fetched by the page's live region when votes come in."""
+    _reader(request, coop)
+    view = selectors.ballot_detail(cooperative=coop, ballot_id=ballot_id, user=request.user)
+    return render(
+        request,
+        "web/governance/_ballot_status.html",
+        {"coop": coop, "ballot": view.ballot, "view": view, "live": True},
+    )
+
+
 def _paper_from_post(request: HttpRequest, ballot: Any, keys: list[str]) -> dict[str, Any]:
     """The ballot paper from the form, in the service's shape (the service checks the rules)."""
     data = request.POST
