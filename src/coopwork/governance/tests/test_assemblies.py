@@ -780,3 +780,37 @@ def test_members_are_reminded_once_a_day_before_postal_votes_close(
     assert [m.subject.startswith("Reminder") for m in mail.outbox[-3:]] == [True] * 3
     assert services.assemblies_remind_due(now=cutoff - dt.timedelta(hours=1)) == 0
     assert reminders.count() == 3
+
+
+def test_a_coop_that_raised_its_quorum_needs_more_heads() -> None:
+    """Statutes raise the ordinary first-convocation quorum to 1/2: 10 members need 5; with 4
+    present it fails, although the legal 1/5 (2) would have been met."""
+    w = world(10)
+    parameter_set(
+        cooperative=w.coop,
+        key="quorum_ordinary_first",
+        value="1/2",
+        effective_from=timezone.localdate(),
+        source="statutes",
+        source_ref="Statutes art. 21",
+        actor=None,
+    )
+    a = convene(w)
+    services.assembly_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, now=at(a))
+    for m in w.members[:4]:
+        services.attendance_record(
+            cooperative=w.coop, assembly_id=a.pk, actor=w.board, member_id=m.pk
+        )
+    a = services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+    assert (a.status, a.quorum, a.quorum_required, a.present) == ("failed", "1/2", 5, 4)
+    refused(
+        "parameter_out_of_bounds",
+        parameter_set,
+        cooperative=w.coop,
+        key="quorum_ordinary_first",
+        value="1/10",
+        effective_from=timezone.localdate(),
+        source="statutes",
+        source_ref="below the legal floor",
+        actor=None,
+    )
