@@ -814,3 +814,37 @@ def test_a_coop_that_raised_its_quorum_needs_more_heads() -> None:
         source_ref="below the legal floor",
         actor=None,
     )
+
+
+def test_every_step_is_audited_and_announced_after_commit(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from coopwork.core import events
+    from coopwork.core.models import AuditEntry
+
+    seen: list[events.Event] = []
+    events.subscribe(seen.append)
+    try:
+        w = world(3)
+        with django_capture_on_commit_callbacks(execute=False) as pending:
+            a = convene(w)
+        assert not any(e.name.startswith("assembly.") for e in seen)  # nothing before commit
+        for callback in pending:
+            callback()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.proxy_give(
+                cooperative=w.coop,
+                assembly_id=a.pk,
+                user=w.user(1),
+                holder_member_id=w.members[0].pk,
+            )
+    finally:
+        events._handlers.remove(seen.append)
+    names = [e.name for e in seen]
+    assert "assembly.convened" in names and "assembly.proxy_given" in names
+    convened = next(e for e in seen if e.name == "assembly.convened" and "status" in e.payload)
+    assert f"coop-{w.coop.pk}-member" in convened.audiences
+    notices = [e for e in seen if e.name == "assembly.convened" and "text" in e.payload]
+    assert {e.audiences for e in notices} == {(f"user-{m.user_id}",) for m in w.members}
+    actions = set(AuditEntry.objects.filter(cooperative=w.coop).values_list("action", flat=True))
+    assert {"assembly.convened", "assembly.proxy_given"} <= actions
