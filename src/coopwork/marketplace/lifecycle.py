@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 REQUESTED = "requested"
 OPEN = "open"
@@ -29,14 +30,14 @@ DISPUTED = "disputed"
 
 STATE_LABELS: dict[str, str | Promise] = {
     REQUESTED: _("requested"),
-    OPEN: _("open"),
+    OPEN: pgettext_lazy("job status", "open"),
     ASSIGNED: _("assigned"),
     EN_ROUTE: _("en route"),
     STARTED: _("started"),
-    COMPLETED: _("completed"),
+    COMPLETED: pgettext_lazy("job status", "completed"),
     APPROVED: _("approved"),
     SETTLED: _("settled"),
-    CANCELLED: _("cancelled"),
+    CANCELLED: pgettext_lazy("job status", "cancelled"),
     NO_SHOW: _("no-show"),
     DISPUTED: _("disputed"),
 }

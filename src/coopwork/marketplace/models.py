@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coopwork.core.models import Cooperative
 
@@ -295,7 +296,7 @@ class OfferStatus(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     REFUSED = "refused", _("refused")
     EXPIRED = "expired", _("expired")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("offer status", "withdrawn")
 
 
 class Offer(models.Model):
@@ -395,7 +396,7 @@ class Case(models.Model):
         DISPUTE = "dispute", _("dispute")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("case status", "open")
         DECIDED = "decided", _("decided")
 
     class Outcome(models.TextChoices):

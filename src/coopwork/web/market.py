@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from coopwork.core.errors import PermissionDenied
@@ -760,7 +760,11 @@ def _bars(periods: list[selectors.EarningsPeriod], period: str, currency: str) -
             else formats.date_format(p.start, "j M")
         )
         total = Money(p.pay + p.topup, currency)
-        title = _("%(period)s: %(amount)s for %(jobs)s jobs") % {
+        title = ngettext(
+            "%(period)s: %(amount)s for %(jobs)s job",
+            "%(period)s: %(amount)s for %(jobs)s jobs",
+            p.jobs,
+        ) % {
             "period": label,
             "amount": total.localized(_lang()),
             "jobs": p.jobs,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from coopwork.core.errors import CoopError, NotFound
@@ -259,13 +259,17 @@ def format_parameter(item: ParameterInForce, currency: str) -> str:
     if spec.kind == "money_minor":
         return Money(int(value), currency).localized(get_language() or "en")
     if spec.kind == "int" and spec.unit:
+        number = int(value)
         units = {
-            "days": _("days"),
-            "hours": _("hours"),
-            "minutes": _("minutes"),
-            "seconds": _("seconds"),
+            "days": ngettext("%(n)s day", "%(n)s days", number),
+            "hours": ngettext("%(n)s hour", "%(n)s hours", number),
+            "minutes": ngettext("%(n)s minute", "%(n)s minutes", number),
+            "seconds": ngettext("%(n)s second", "%(n)s seconds", number),
         }
-        return f"{value} {units.get(spec.unit, spec.unit)}"
+        shown = formats.number_format(number, force_grouping=True)
+        if spec.unit in units:
+            return units[spec.unit] % {"n": shown}
+        return f"{shown} {spec.unit}"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
     if spec.kind == "choice":
