@@ -21,8 +21,9 @@ from django.core.mail import send_mass_mail
 from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopwork.core.audit import audit_append
 from coopwork.core.errors import (
@@ -71,6 +72,7 @@ from coopwork.governance.tallying import (
     tally_vote_for_n,
     tally_yes_no,
 )
+from coopwork.marketplace import notifications
 from coopwork.marketplace.models import Notification
 from coopwork.members.models import College, Member, MemberStatus
 
@@ -249,14 +251,39 @@ def _members_audience(cooperative: Cooperative) -> tuple[str, ...]:
     return (f"coop-{cooperative.pk}-member",)
 
 
+# What each governance notification says, rendered in the reader's language when it is read
+# (marketplace.notifications); the e-mail is rendered in the language active when it is sent.
+NOTIFICATIONS = {
+    "governance.ballot_opened": gettext_lazy("Vote open: “%(title)s”, until %(closes)s."),
+    "governance.ballot_reminder": gettext_lazy(
+        "Reminder: the vote “%(title)s” closes on %(closes)s and you have not voted yet."
+    ),
+    "governance.ballot_closed": gettext_lazy("Results of “%(title)s” are published."),
+    "governance.amendment": gettext_lazy("An amendment was proposed to your proposal “%(title)s”."),
+}
+for _kind, _template in NOTIFICATIONS.items():
+    notifications.register(_kind, _template)
+
+
+def _closing(ballot: Ballot) -> str:
+    """The closing time as stored in a notification: local time, in a neutral format."""
+    return timezone.localtime(ballot.closes_at).strftime("%Y-%m-%d %H:%M")
+
+
 def _notify(
-    cooperative: Cooperative, user_ids: list[int], kind: str, text: str, *, email: bool = True
+    cooperative: Cooperative,
+    user_ids: list[int],
+    kind: str,
+    params: dict[str, Any],
+    *,
+    email: bool = True,
 ) -> None:
-    """In-app notifications (marketplace.Notification without a job) and e-mails after commit."""
-    text = str(text)[:300]
+    """In-app notifications (marketplace.Notification without a job, stored as kind and
+    parameters) and e-mails after commit."""
+    text = notifications.render(kind, params)[:300]
     Notification.objects.bulk_create(
         [
-            Notification(cooperative=cooperative, user_id=uid, kind=kind, text=text)
+            Notification(cooperative=cooperative, user_id=uid, kind=kind, params=params, text=text)
             for uid in user_ids
         ]
     )
@@ -487,8 +514,7 @@ def amendment_propose(
             cooperative,
             [proposal.author.user_id],
             "governance.amendment",
-            _("An amendment was proposed to your proposal “%(title)s”.")
-            % {"title": proposal.title},
+            {"title": proposal.title},
             email=False,
         )
     return amendment
@@ -885,11 +911,7 @@ def _open(ballot: Ballot) -> None:
         cooperative,
         [uid for _, _, uid in members],
         "governance.ballot_opened",
-        _("Vote open: “%(title)s”, until %(closes)s.")
-        % {
-            "title": ballot.title,
-            "closes": formats.date_format(timezone.localtime(ballot.closes_at), "DATETIME_FORMAT"),
-        },
+        {"title": ballot.title, "closes": _closing(ballot)},
     )
 
 
@@ -1142,12 +1164,11 @@ def ballot_close(
         cooperative=cooperative, actor=actor, action="ballot.closed", target=ballot, data=summary
     )
     _after_close(ballot, actor)
-    text = _("Results of “%(title)s” are published.") % {"title": ballot.title}
     _notify(
         cooperative,
         list(Elector.objects.filter(ballot=ballot).values_list("member__user_id", flat=True)),
         "governance.ballot_closed",
-        text,
+        {"title": ballot.title},
     )
     publish(
         Event(
@@ -1275,9 +1296,5 @@ def _remind(ballot: Ballot, now: dt.datetime, *, halfway: bool = False) -> None:
         ballot.cooperative,
         user_ids,
         "governance.ballot_reminder",
-        _("Reminder: the vote “%(title)s” closes on %(closes)s and you have not voted yet.")
-        % {
-            "title": ballot.title,
-            "closes": formats.date_format(timezone.localtime(ballot.closes_at), "DATETIME_FORMAT"),
-        },
+        {"title": ballot.title, "closes": _closing(ballot)},
     )

@@ -454,3 +454,15 @@ def test_dashboard_turnout_per_ballot_and_per_college(coop, board_user, members)
     ]
     assert data["college_names"] == {"users": "Users and clients", "workers": "Worker members"}
     assert [r.ballot_id for r in data["resolutions"]] == [first.pk]
+
+
+def test_notifications_are_read_in_the_readers_language(coop, board_user, members):
+    with override("en"):
+        ballot = motion(coop, board_user)
+    note = Notification.objects.filter(kind="governance.ballot_opened").first()
+    assert note is not None and note.job_id is None
+    assert note.params["title"] == ballot.title
+    with override("fr"):
+        assert note.message.startswith("Vote ouvert : « Buy a cargo bike »")
+    with override("en"):
+        assert note.message.startswith("Vote open: “Buy a cargo bike”")
