@@ -47,6 +47,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopwork.core.audit import audit_append
 from coopwork.core.errors import ParameterInvalid, ParameterOutOfBounds, ParameterUnknown
@@ -77,6 +78,7 @@ from coopwork.governance.selectors.assemblies import (
     college_weights_for,
 )
 from coopwork.governance.tallying import Majority, MotionBallot, TallyError, tally_motion
+from coopwork.marketplace import notifications
 from coopwork.marketplace.models import Notification
 from coopwork.members.models import Application, ApplicationStatus, Member
 from coopwork.members.services import application_admit, application_reject
@@ -113,6 +115,26 @@ MAX_ITEMS = 50
 OPEN_EARLY = dt.timedelta(hours=1)  # the session may open up to an hour before the set time
 # Members are reminded a day before postal votes close.
 REMIND_BEFORE_CUTOFF = dt.timedelta(hours=24)
+
+
+# What each assembly notification says, rendered in the reader's language when it is read
+# (marketplace.notifications); the e-mail is rendered in the language active when it is sent.
+NOTIFICATIONS = {
+    "assembly.convened": gettext_lazy("General assembly convened: “%(title)s”, %(date)s."),
+    "assembly.agenda_changed": gettext_lazy("Amended agenda of “%(title)s”, %(date)s."),
+    "assembly.reminder": gettext_lazy(
+        "Reminder: “%(title)s”, %(date)s. Postal votes close on %(cutoff)s."
+    ),
+    "assembly.closed": gettext_lazy("“%(title)s” is closed: its minutes are ready."),
+    "assembly.proxy_received": gettext_lazy("%(name)s gave you their proxy for “%(title)s”."),
+}
+for _kind, _template in NOTIFICATIONS.items():
+    notifications.register(_kind, _template)
+
+
+def _when(value: dt.datetime) -> str:
+    """A time as stored in a notification: local time, in a neutral format."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
@@ -315,10 +337,19 @@ def _notify_members(assembly: Assembly, kind: str, *, language: str | None = Non
         subject = render_to_string("governance/assembly_notice_subject.txt", context).strip()
         body = render_to_string("governance/assembly_notice.txt", context)
         text = subject[:300]
+    params = {
+        "title": assembly.title,
+        "date": _when(assembly.starts_at),
+        "cutoff": _when(assembly.postal_cutoff),
+    }
     Notification.objects.bulk_create(
         [
             Notification(
-                cooperative_id=assembly.cooperative_id, user_id=m.user_id, kind=kind, text=text
+                cooperative_id=assembly.cooperative_id,
+                user_id=m.user_id,
+                kind=kind,
+                params=params,
+                text=text,
             )
             for m in members
         ]
@@ -577,6 +608,7 @@ def proxy_give(
         cooperative=cooperative,
         user_id=holder.user_id,
         kind="assembly.proxy_received",
+        params={"name": giver.display_name, "title": assembly.title},
         text=(
             _("%(name)s gave you their proxy for %(assembly)s.")
             % {"name": giver.display_name, "assembly": assembly.title}

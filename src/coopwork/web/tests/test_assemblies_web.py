@@ -210,3 +210,24 @@ def test_the_board_puts_an_application_to_the_assembly_and_admits_after_it(
     assert done.status_code == 302
     assert Member.objects.filter(cooperative=coop, display_name="Zoé Candidate").exists()
     assert "Record the payment and admit" not in board.get(url).content.decode()
+
+
+def test_the_notice_reads_in_each_members_language(coop, board_user, login) -> None:
+    from coopwork.governance import services
+
+    member = testing.make_member(coop, board=board_user, name="Ada")
+    services.assembly_convene(
+        cooperative=coop,
+        actor=board_user,
+        kind="ordinary",
+        title="AG 2030",
+        starts_at=timezone.now() + dt.timedelta(days=20),
+        place="Lyon",
+        items=[services.ItemSpec(title="Comptes")],
+    )
+    client = login(member.user)
+    url = reverse("web:notifications", args=[coop.slug])
+    english = client.get(url).content.decode()
+    french = client.get(url, headers={"accept-language": "fr"}).content.decode()
+    assert "General assembly convened: “AG 2030”" in english
+    assert "Assemblée générale convoquée : « AG 2030 »" in french.replace("\u00a0", " ")
