@@ -251,6 +251,26 @@ def test_incident_with_evidence_and_a_statement(coop, owner, driver, login, sett
     assert "Scratched door" in page and "It was there before." in page
 
 
+def test_evidence_that_is_not_a_photo_or_a_pdf_is_refused(
+    coop, owner, driver, login, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    job = mb.ride(coop, owner)
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
+    client = login(owner)
+    fake = SimpleUploadedFile("dent.jpg", b"MZ\x90 a program", content_type="image/jpeg")
+    response = client.post(
+        f"/c/alpha/jobs/{job.pk}/cases/",
+        {"kind": "incident", "summary": "Scratch", "statement": "See file.", "evidence": fake},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 415
+    assert "doit être une photo (JPEG, PNG ou WebP) ou un document PDF" in (
+        response.content.decode()
+    )
+    assert not Case.objects.exists() and not list(tmp_path.rglob("*.*"))
+
+
 def test_dispute_of_finished_work(coop, owner, login):
     worker = mb.worker(coop, "waiter")
     job = worked_shift(coop, owner, worker)
