@@ -326,6 +326,9 @@ def _detail_context(request: HttpRequest, coop: Cooperative, assembly_id: int) -
         and now >= assembly.starts_at - services.OPEN_EARLY,
         "minutes_ready": is_board or assembly.status in ("closed", "failed"),
         "is_extraordinary": assembly.kind == AssemblyKind.EXTRAORDINARY,
+        "open_item_votes": register.vote_counts.get(open_item.number, 0)
+        if register is not None and open_item is not None
+        else None,
     }
 
 
