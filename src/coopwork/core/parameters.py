@@ -229,6 +229,19 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         label=_("Majority for statute changes"),
         source="Code de commerce L225-96: two thirds of the votes cast.",
     ),
+    ParamSpec(
+        key="proposal_support_share",
+        kind="ratio",
+        default="1/10",
+        minimum="1/100",
+        maximum="1/2",
+        label=_("Share of the active members whose support puts a proposal to a vote"),
+        source=(
+            "Statutes: members may put a proposal to a vote without the board once this share "
+            "supports it (commonly one tenth). Bounded here to 1 %-50 %: above one half, the "
+            "support would already decide the vote."
+        ),
+    ),
     # --- Surplus -------------------------------------------------------------------------------
     ParamSpec(
         key="reserve_min_share",

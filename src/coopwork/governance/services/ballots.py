@@ -83,7 +83,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_VOTING_DAYS",
-    "PROPOSAL_SUPPORT_SHARE",
     "REMINDER_BEFORE",
     "VoteReceipt",
     "amendment_decide",
@@ -215,10 +214,6 @@ def resolution_record(
 
 # --- Helpers ------------------------------------------------------------------------------------
 
-# Share of the active members whose support lets a proposal go to a vote without the board.
-# Not (yet) a governed parameter (core/parameters.py has no key for it): a documented default.
-# Many statutes let a tenth of the members call for a vote or an assembly item.
-PROPOSAL_SUPPORT_SHARE = Fraction(1, 10)
 DEFAULT_VOTING_DAYS = 7
 REMINDER_BEFORE = dt.timedelta(hours=24)
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -460,10 +455,15 @@ def proposal_support(
     return ProposalSupport.objects.filter(proposal=proposal).count()
 
 
-def support_required(*, cooperative: Cooperative) -> int:
-    """Supporters needed to put a proposal to a vote without the board (PROPOSAL_SUPPORT_SHARE)."""
+def support_required(*, cooperative: Cooperative, on: dt.date | None = None) -> int:
+    """Supporters needed to put a proposal to a vote without the board.
+
+    The governed parameter ``proposal_support_share`` in force on ``on`` (default today, the day
+    the proposal would be put to a vote) times the active members, rounded up, at least one.
+    """
+    share = parameter_value(cooperative=cooperative, key="proposal_support_share", on=on)
     active = Member.objects.filter(cooperative=cooperative, status=MemberStatus.ACTIVE).count()
-    return max(1, math.ceil(active * PROPOSAL_SUPPORT_SHARE))
+    return max(1, math.ceil(active * share))
 
 
 @transaction.atomic

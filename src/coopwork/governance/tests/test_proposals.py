@@ -12,6 +12,7 @@ from django.utils.translation import override
 
 from coopwork import testing
 from coopwork.core.models import AuditEntry
+from coopwork.core.services import parameter_set
 from coopwork.governance import services
 from coopwork.governance.models.ballots import (
     AmendmentStatus,
@@ -108,6 +109,65 @@ def test_members_put_to_vote_only_with_enough_support(coop, board_user, members)
         user=members[3].user,
         body="Too late",
     )
+
+
+def test_support_threshold_is_the_governed_parameter_in_force(coop, board_user, members):
+    """``proposal_support_share`` decides the threshold from its effective date; out of its
+    bounds (1/100-1/2) a proposal to change it is refused and nothing is filed."""
+    today = timezone.localdate()
+    parameter_set(
+        cooperative=coop,
+        key="proposal_support_share",
+        value="1/4",
+        effective_from=today + dt.timedelta(days=30),
+        source="resolution",
+        source_ref="Resolution 2026-7",
+        actor=None,
+    )
+    # 12 members: 1/10 today (2 supporters); 1/4 from its effective date (3 supporters).
+    assert services.support_required(cooperative=coop) == 2
+    assert services.support_required(cooperative=coop, on=today + dt.timedelta(days=30)) == 3
+    parameter_set(
+        cooperative=coop,
+        key="proposal_support_share",
+        value="1/4",
+        effective_from=today,
+        source="resolution",
+        source_ref="Resolution 2026-8",
+        actor=None,
+    )
+    assert services.support_required(cooperative=coop) == 3
+    proposal = services.proposal_file(
+        cooperative=coop, user=members[0].user, title="Bike fund", body="Create a bike fund."
+    )
+    for supporter in members[1:3]:
+        services.proposal_support(cooperative=coop, proposal_id=proposal.pk, user=supporter.user)
+    exc = refused(
+        "proposal_support_too_low",
+        services.proposal_put_to_vote,
+        cooperative=coop,
+        proposal_id=proposal.pk,
+        user=members[1].user,
+    )
+    assert "3" in exc.render_message()
+    services.proposal_support(cooperative=coop, proposal_id=proposal.pk, user=members[3].user)
+    ballot = services.proposal_put_to_vote(
+        cooperative=coop, proposal_id=proposal.pk, user=members[1].user
+    )
+    assert ballot.proposal_id == proposal.pk
+    filed = Proposal.objects.count()
+    refused(
+        "parameter_out_of_bounds",
+        services.proposal_file,
+        cooperative=coop,
+        user=members[0].user,
+        title="Majority to vote",
+        body="Only a majority may call a vote.",
+        parameter_key="proposal_support_share",
+        parameter_value="3/4",
+        effective_from=today + dt.timedelta(days=20),
+    )
+    assert Proposal.objects.count() == filed
 
 
 def test_amendment_put_to_vote_and_adopted_changes_the_text(coop, board_user, members):
