@@ -41,7 +41,8 @@ class ParamSpec:
     kind: Kind
     default: Any
     label: str | Promise
-    source: str
+    # Translatable (gettext_lazy): render it with str() in the reader's language; never store it.
+    source: str | Promise
     minimum: Any = None
     maximum: Any = None
     choices: tuple[str, ...] = ()
@@ -162,14 +163,14 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         default="board",
         choices=("board", "assembly"),
         label=_("Who admits new members"),
-        source="Loi 47-1775 art. 3 & statutes: the board admits between assemblies if allowed.",
+        source=_("Loi 47-1775 art. 3 & statutes: the board admits between assemblies if allowed."),
     ),
     ParamSpec(
         key="colleges_weighted",
         kind="bool",
         default=False,
         label=_("Votes are weighted by college"),
-        source="Loi 47-1775 art. 19 octies (SCIC colleges; each weighs 10 %-50 % of the votes).",
+        source=_("Loi 47-1775 art. 19 octies (SCIC colleges; each weighs 10 %-50 % of the votes)."),
         by_legal_form={"scic": {"default": True}},
     ),
     ParamSpec(
@@ -180,7 +181,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=1826,
         unit="days",
         label=_("Delay before redeemed shares are paid back"),
-        source="Loi 47-1775 art. 18: statutes set the delay; it may not exceed five years.",
+        source=_("Loi 47-1775 art. 18: statutes set the delay; it may not exceed five years."),
     ),
     # --- Assemblies (issue: governance) -----------------------------------------------------------
     ParamSpec(
@@ -191,7 +192,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=90,
         unit="days",
         label=_("Notice before a general assembly"),
-        source="Common statute clause (15 days); Code de commerce R225-69 for SA-form co-ops.",
+        source=_("Common statute clause (15 days); Code de commerce R225-69 for SA-form co-ops."),
     ),
     ParamSpec(
         key="quorum_ordinary_first",
@@ -200,7 +201,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="1/5",
         maximum="1/1",
         label=_("Quorum of an ordinary assembly, first convocation"),
-        source="Code de commerce L225-98, applied to co-ops per head (loi 47-1775 art. 9).",
+        source=_("Code de commerce L225-98, applied to co-ops per head (loi 47-1775 art. 9)."),
     ),
     ParamSpec(
         key="quorum_extraordinary_first",
@@ -209,7 +210,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="1/4",
         maximum="1/1",
         label=_("Quorum of an extraordinary assembly, first convocation"),
-        source="Code de commerce L225-96.",
+        source=_("Code de commerce L225-96."),
     ),
     ParamSpec(
         key="quorum_extraordinary_second",
@@ -218,7 +219,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="1/5",
         maximum="1/1",
         label=_("Quorum of an extraordinary assembly, second convocation"),
-        source="Code de commerce L225-96.",
+        source=_("Code de commerce L225-96."),
     ),
     ParamSpec(
         key="majority_extraordinary",
@@ -227,7 +228,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="2/3",
         maximum="1/1",
         label=_("Majority for statute changes"),
-        source="Code de commerce L225-96: two thirds of the votes cast.",
+        source=_("Code de commerce L225-96: two thirds of the votes cast."),
     ),
     ParamSpec(
         key="proposal_support_share",
@@ -236,7 +237,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="1/100",
         maximum="1/2",
         label=_("Share of the active members whose support puts a proposal to a vote"),
-        source=(
+        source=_(
             "Statutes: members may put a proposal to a vote without the board once this share "
             "supports it (commonly one tenth). Bounded here to 1 %-50 %: above one half, the "
             "support would already decide the vote."
@@ -250,8 +251,9 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="15/100",
         maximum="1/1",
         label=_("Share of surplus to the legal / indivisible reserves"),
-        source="Loi 78-763 art. 33 (SCOP: at least 15 %); "
-        "loi 47-1775 art. 19 nonies (SCIC: 57.5 %).",
+        source=_(
+            "Loi 78-763 art. 33 (SCOP: at least 15 %); loi 47-1775 art. 19 nonies (SCIC: 57.5 %)."
+        ),
         by_legal_form={"scic": {"default": "23/40", "minimum": "23/40"}},
     ),
     ParamSpec(
@@ -261,7 +263,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="25/100",
         maximum="1/1",
         label=_("Share of surplus returned to all workers"),
-        source="Loi 78-763 art. 33 (SCOP: at least 25 % to workers).",
+        source=_("Loi 78-763 art. 33 (SCOP: at least 25 % to workers)."),
     ),
     ParamSpec(
         key="patronage_cash_min",
@@ -270,7 +272,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="20/100",
         maximum="1/1",
         label=_("Cash part of a patronage refund"),
-        source="US Internal Revenue Code §1388(c): at least 20 % paid in cash.",
+        source=_("US Internal Revenue Code §1388(c): at least 20 % paid in cash."),
     ),
     # --- Marketplace (issue: marketplace) -------------------------------------------------------
     ParamSpec(
@@ -280,7 +282,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="0/1",
         maximum="1/2",
         label=_("Co-op's share of the price of a job"),
-        source="Decided by the members; no legal bound beyond 0-50 % set here.",
+        source=_("Decided by the members; no legal bound, this platform allows 0 %-50 %."),
     ),
     ParamSpec(
         key="vat_rate",
@@ -289,7 +291,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         minimum="0/1",
         maximum="1/2",
         label=_("VAT rate on services"),
-        source="Code général des impôts art. 278 (20 % standard rate in France).",
+        source=_("Code général des impôts art. 278 (the standard rate in France is 20 %)."),
         body="board",
     ),
     ParamSpec(
@@ -300,7 +302,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=100000,
         unit="minor/hour",
         label=_("Pay floor per engaged hour"),
-        source="Decided by the members; must not fall below the legal minimum wage.",
+        source=_("Decided by the members; must not fall below the legal minimum wage."),
     ),
     ParamSpec(
         key="minimum_paid_hours",
@@ -310,7 +312,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=8,
         unit="hours",
         label=_("Minimum hours paid when sent home early or cancelled late"),
-        source="Temp-staffing norm: 4 hours when a shift is cut or cancelled under 24 h.",
+        source=_("Temp-staffing norm: 4 hours when a shift is cut or cancelled under 24 h."),
     ),
     ParamSpec(
         key="late_cancellation_hours",
@@ -320,7 +322,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=168,
         unit="hours",
         label=_("A cancellation this close to the start counts as late"),
-        source="Temp-staffing norm: 24 hours.",
+        source=_("Temp-staffing norm: 24 hours."),
     ),
     ParamSpec(
         key="timesheet_auto_approve_hours",
@@ -330,7 +332,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=336,
         unit="hours",
         label=_("Timesheets are approved automatically after"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         body="board",
     ),
     ParamSpec(
@@ -341,7 +343,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=30,
         unit="days",
         label=_("Ratings are published after at most"),
-        source="Double-blind ratings (Airbnb-style): published when both rate or after 7 days.",
+        source=_("Double-blind ratings (Airbnb-style): published when both rate or after 7 days."),
         body="board",
     ),
     ParamSpec(
@@ -349,7 +351,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         kind="json",
         default={"per_hour": 0, "minimum": 0},
         label=_("Price rules for shifts (the client's hourly rate is set per shift)"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         validator=validate_price_rules,
     ),
     ParamSpec(
@@ -363,7 +365,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
             "windows": NIGHT_AND_SUNDAY,
         },
         label=_("Price rules for rides"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         validator=validate_price_rules,
     ),
     ParamSpec(
@@ -377,7 +379,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
             "windows": NIGHT_AND_SUNDAY,
         },
         label=_("Price rules for deliveries"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         validator=validate_price_rules,
     ),
     ParamSpec(
@@ -385,7 +387,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         kind="json",
         default={"per_hour": 2800, "minimum": 2500, "windows": NIGHT_AND_SUNDAY[1:]},
         label=_("Price rules for home services (hourly tasks)"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         validator=validate_price_rules,
     ),
     ParamSpec(
@@ -396,14 +398,14 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=10000,
         unit="minor",
         label=_("Fee for cancelling a ride, delivery or task after a worker was assigned"),
-        source="Decided by the members; paid to the worker, not kept by the co-op.",
+        source=_("Decided by the members; paid to the worker, not kept by the co-op."),
     ),
     ParamSpec(
         key="vehicle_speeds_kmh",
         kind="json",
         default={"foot": 5, "bike": 15, "cargo_bike": 12, "scooter": 25, "car": 28, "van": 24},
         label=_("Average urban speed per vehicle, for ETAs"),
-        source="Operational estimate; the board may adjust it.",
+        source=_("Operational estimate; the board may adjust it."),
         body="board",
         validator=validate_speeds,
     ),
@@ -415,7 +417,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=240,
         unit="minutes",
         label=_("How early or late a worker may clock in"),
-        source="Operational rule; the board may adjust it.",
+        source=_("Operational rule; the board may adjust it."),
         body="board",
     ),
     ParamSpec(
@@ -426,7 +428,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=3600,
         unit="seconds",
         label=_("How long a worker has to answer an offer"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         body="board",
     ),
     # --- Dispatch (issue: dispatch) -------------------------------------------------------------
@@ -438,7 +440,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=3600,
         unit="seconds of ETA",
         label=_("Weight of fairness against efficiency in dispatch"),
-        source=(
+        source=_(
             "Decided by the members: 0 is pure efficiency. 540 (seconds of pick-up time for a "
             "worker at twice their share of work) cut the Gini of jobs per active hour by 16 % "
             "for 4 % more pick-up distance on a simulated month (bench/bench_matching.py)."
@@ -452,7 +454,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum="10",
         unit="seconds of ETA per second waited",
         label=_("Weight of a job's waiting time in dispatch"),
-        source=(
+        source=_(
             "Decided by the members: with 1/2, a job that has waited two minutes longer may be "
             "sent a worker one minute farther away."
         ),
@@ -466,7 +468,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=50000,
         unit="metres",
         label=_("Farthest pick-up a worker is offered in dispatch"),
-        source="Decided by the members.",
+        source=_("Decided by the members."),
         body="board",
     ),
     ParamSpec(
@@ -477,7 +479,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         maximum=600,
         unit="seconds",
         label=_("Time between two dispatch rounds in a zone"),
-        source="Operational rule; the board may adjust it.",
+        source=_("Operational rule; the board may adjust it."),
         body="board",
     ),
     ParamSpec(
@@ -490,7 +492,7 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         label=_(
             "After a refusal or an expiry, the same job is not offered to that worker again for"
         ),
-        source=(
+        source=_(
             "Decided by the members. This is not a penalty: the worker stays available for every "
             "other job."
         ),

@@ -1044,5 +1044,5 @@ def rules_page(*, cooperative: Cooperative) -> list[Rule]:
                 current=now.version_id is None,
             )
         )
-        rules.append(Rule(key, str(spec.label), spec.source, versions))
+        rules.append(Rule(key, str(spec.label), str(spec.source), versions))
     return rules

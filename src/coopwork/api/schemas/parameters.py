@@ -57,7 +57,7 @@ class ParameterOut(Schema):
             maximum=spec.maximum,
             choices=list(spec.choices),
             decided_by_body=spec.body,
-            legal_source=spec.source,
+            legal_source=str(spec.source),
             effective_from=item.effective_from,
             source=item.source,
             source_label=_source_label(item.source),
