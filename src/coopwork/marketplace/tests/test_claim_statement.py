@@ -300,3 +300,29 @@ def test_a_session_that_lost_the_statement_prepares_it_again(coop, cast):
     assert set(
         Job.objects.filter(pk__in=[r.pk for r in rides]).values_list("status", flat=True)
     ) == {lifecycle.ASSIGNED}
+
+
+def test_a_jobs_quote_and_terms_are_stored_out_of_line(coop, cast):
+    """A status change then writes a small row version (migration 0004): the quote and terms
+    stay where they are, and still read back whole."""
+    ride = job_book(
+        cooperative=coop, client=cast["client"], request=ride_request(at(weekday(3), 10))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute"
+            " WHERE attrelid = 'marketplace_job'::regclass AND attname IN ('quote', 'terms')"
+        )
+        assert dict(cursor.fetchall()) == {"quote": "e", "terms": "e"}
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'marketplace_job'::regclass")
+        assert "toast_tuple_target=256" in cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT reltoastrelid::regclass::text FROM pg_class"
+            " WHERE oid = 'marketplace_job'::regclass"
+        )
+        toast = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(DISTINCT chunk_id) FROM {toast}")
+        assert cursor.fetchone()[0] >= 2  # this job's quote and terms, at least
+    job_claim(cooperative=coop, job_id=ride.pk, worker=cast["driver"])
+    fresh = Job.objects.get(pk=ride.pk)
+    assert fresh.quote == ride.quote and fresh.terms == ride.terms
