@@ -27,7 +27,9 @@ disputed worker and may be sent a farther one.
 
 A pair is feasible when the worker holds every skill the job needs (bitmasks), drives a vehicle
 kind the job accepts (bit *v* of the job's mask for kind *v*), has the capacity the job needs and
-is within ``radius_m``; a feasible pair costing ≥ U is never worth taking.
+is within ``radius_m``; a feasible pair costing ≥ U is never worth taking. Jobs with the same
+needs and workers with the same means form classes, and feasibility is read from a table of class
+pairs (checked pair by pair when there would be more than 2²⁰ class pairs).
 
 Algorithm
 ---------
@@ -42,8 +44,10 @@ Algorithm
    :func:`adaptive_k` (batch size and crowding), lowered if the time budget needs it.
 2. **Greedy.** Jobs in priority order (longest waiting first) each take the cheapest free feasible
    worker, exactly (past the candidate list, a kd-tree of the free workers of the job's
-   feasibility class is searched), or stay unassigned when nothing costs less than U. This is the
-   fallback, and its pairs join the graph, so the optimum on the graph is never worse.
+   feasibility class is searched: a tree of up to 4,096 workers with one query of everyone within
+   the radius, which settles at once the common case of a crowd where all of them are taken), or
+   stay unassigned when nothing costs less than U. This is the fallback, and its pairs join the
+   graph, so the optimum on the graph is never worse.
 3. **Min-cost assignment with "leave unassigned".** A min-cost flow (OR-Tools, integer costs at
    10⁻⁶ of the cost range) or LAPJVsp (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``)
    on the sparse graph, where every job also has an arc to "unassigned" at cost U, so the problem
@@ -540,6 +544,8 @@ class _Problem:
     U: float
     radius_index: float
     groups: list[_Group]
+    classes: tuple[IntArray, IntArray, BoolArray, int] | None = None
+    """(class of each job, class of each worker, flat compatibility table, worker classes)."""
     _trees: dict[str, Any] = field(default_factory=dict)
 
     def job_tree(self) -> Any:
@@ -562,6 +568,10 @@ class _Problem:
 
     def feasible(self, i: IntArray, j: IntArray) -> BoolArray:
         """Skills, vehicle and capacity (not the radius) for broadcastable index arrays."""
+        if self.classes is not None:  # one lookup in the table of class pairs
+            job_class, worker_class, table, n_wc = self.classes
+            found: BoolArray = table[job_class[i] * n_wc + worker_class[j]]
+            return found
         jobs, workers = self.jobs, self.workers
         need = jobs.skills[i]
         ok: BoolArray = (workers.skills[j] & need) == need
@@ -621,7 +631,58 @@ def _prepare(
                 )
             )
     radius_index = _to_index_distance(options.radius_m, coords) * (1 + 1e-9) + 1e-9
-    return _Problem(jobs, workers, weights, options, P, Q, fair, jc, wc, U, radius_index, groups)
+    return _Problem(
+        jobs,
+        workers,
+        weights,
+        options,
+        P,
+        Q,
+        fair,
+        jc,
+        wc,
+        U,
+        radius_index,
+        groups,
+        _feasibility_classes(jobs, workers),
+    )
+
+
+_MAX_CLASS_PAIRS = 1 << 20
+
+
+def _feasibility_classes(
+    jobs: JobBatch, workers: WorkerPool
+) -> tuple[IntArray, IntArray, BoolArray, int] | None:
+    """Jobs with the same needs (skills, vehicle kinds, load) and workers with the same means
+    (skills, vehicle, capacity) form classes; a table of class pairs then answers feasibility
+    with one lookup. None when there are too many class pairs (then each pair is checked)."""
+    n, m = len(jobs), len(workers)
+    if n == 0 or m == 0:
+        return None
+    j_class, j_rep = _classes((jobs.skills, jobs.vehicles, jobs.load))
+    w_class, w_rep = _classes((workers.skills, workers.vehicle, workers.capacity))
+    if j_rep.size * w_rep.size > _MAX_CLASS_PAIRS:
+        return None
+    need = jobs.skills[j_rep][:, None]
+    table = (workers.skills[w_rep][None, :] & need) == need
+    accepts = jobs.vehicles[j_rep][:, None]
+    table &= ((accepts >> workers.vehicle[w_rep].astype(np.uint64)[None, :]) & np.uint64(1)) == 1
+    table &= workers.capacity[w_rep][None, :] >= jobs.load[j_rep][:, None]
+    return j_class, w_class, np.ascontiguousarray(table).ravel(), int(w_rep.size)
+
+
+def _classes(columns: tuple[NDArray[Any], ...]) -> tuple[IntArray, IntArray]:
+    """Class of each row (rows equal in every column share one) and one row of each class."""
+    order = np.lexsort(columns[::-1])
+    change = np.zeros(order.size, dtype=bool)
+    change[0] = True
+    for col in columns:
+        ordered = col[order]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    out = np.empty(order.size, dtype=np.int64)
+    out[order] = np.cumsum(change) - 1
+    return out, order[change].astype(np.int64)
 
 
 def _threads(results: int) -> int:
@@ -675,30 +736,24 @@ def _query(
 
 
 def _smallest(key: FloatArray, ids: IntArray, k: int) -> tuple[IntArray, FloatArray]:
-    """Per row, the k smallest (key, id) pairs in lexicographic order; −1 / inf padded."""
+    """Per row, the k smallest (key, id) pairs in lexicographic order; −1 / inf padded.
+
+    One full row sort: at the widths used here (a few hundred) it is cheaper than a partition
+    followed by a sort of the selection, and ties show up next to each other in it.
+    """
     rows, width = key.shape
     if width < k:
         key = np.concatenate([key, np.full((rows, k - width), np.inf)], axis=1)
         ids = np.concatenate([ids, np.full((rows, k - width), -1, dtype=np.int64)], axis=1)
         width = k
-    if width > k:
-        part = np.argpartition(key, k - 1, axis=1)[:, :k]
-        sel_key = np.take_along_axis(key, part, 1)
-        # a tie with the k-th key outside the selection may have a smaller id: redo such rows
-        kth = sel_key.max(axis=1)
-        tied = np.isfinite(kth) & (
-            (key == kth[:, None]).sum(axis=1) > (sel_key == kth[:, None]).sum(axis=1)
-        )
-    else:
-        part = np.broadcast_to(np.arange(k), (rows, k))
-        sel_key = key
-        tied = np.zeros(rows, dtype=bool)
-    order = np.argsort(sel_key, axis=1)
-    out_key = np.take_along_axis(sel_key, order, 1)
-    out_ids = np.take_along_axis(np.take_along_axis(ids, part, 1), order, 1)
-    # equal keys next to each other: order them by id (rare with real coordinates)
-    tied |= np.any((out_key[:, 1:] == out_key[:, :-1]) & np.isfinite(out_key[:, 1:]), axis=1)
-    if np.any(tied):
+    order = np.argsort(key, axis=1)
+    # the first k + 1 sorted keys: equal neighbours among them (a tie inside the selection or
+    # across its edge) mean the order by id must be checked
+    span_key = np.take_along_axis(key, order[:, : min(width, k + 1)], 1)
+    out_key = span_key[:, :k]
+    out_ids = np.take_along_axis(ids, order[:, :k], 1)
+    tied = np.any((span_key[:, 1:] == span_key[:, :-1]) & np.isfinite(span_key[:, 1:]), axis=1)
+    if np.any(tied):  # rare with real coordinates
         t = np.flatnonzero(tied)
         exact = np.lexsort((ids[t], key[t]), axis=-1)[:, :k]
         out_key[t] = np.take_along_axis(key[t], exact, 1)
@@ -931,6 +986,7 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
 
 
 _MAX_CLASSES = 64  # feasibility classes with their own free-worker tree; others share one
+_BALL_MAX = 4096  # free-worker trees up to this size are searched by one radius query
 
 
 @dataclass(eq=False)
@@ -953,6 +1009,7 @@ class _FreeIndex:
     def __init__(self, prob: _Problem, taken: bytearray) -> None:
         self.prob = prob
         self.taken = taken
+        self.taken_view = np.frombuffer(taken, dtype=np.uint8)
         self.trees: dict[tuple[int, int, float] | None, _FreeTree] = {}
         self.attrs: tuple[list[float], ...] | None = None
         self.int_attrs: tuple[list[int], list[int]] | None = None
@@ -1011,6 +1068,16 @@ class _FreeIndex:
         ft = self.trees.get(key) or self._build(key)
         planar = prob.options.coordinates == "planar"
         point = prob.P[i]
+        if ft.tree is not None and ft.ids.size <= _BALL_MAX:
+            # a small tree: take everyone within the radius at once (a job whose list ran out
+            # is usually in a crowd where all of them are taken, which one query settles)
+            found = ft.tree.query_ball_point(point, r=prob.radius_index)
+            near = ft.ids[np.asarray(found, dtype=np.int64)]
+            near = near[self.taken_view[near] == 0]
+            if near.size == 0:
+                return -1
+            best_w, _best_c, _n_taken = self._scan_numpy(i, near, -1, math.inf)
+            return best_w
         best_w, best_c = -1, math.inf
         kf = 16
         while ft.tree is not None:
