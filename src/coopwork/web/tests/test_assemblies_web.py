@@ -120,7 +120,9 @@ def test_board_convenes_members_take_part_and_download_the_minutes(
     assert m[0].post(vote, {"choice": "no"}).status_code == 409
     assert m[0].post(vote, {"choice": "abstain", "on_behalf_of": members[1].pk}).status_code == 302
     assert m[3].post(vote, {"choice": "no"}).status_code == 302
-    assert "4 votes recorded on item 1." in board.get(url).content.decode()
+    chair_page = board.get(url).content.decode()
+    assert "4 votes recorded on item 1." in chair_page
+    assert "represented by Ada 0" in chair_page and "voted by post" in chair_page
     board.post(reverse("web:assembly_item_close", args=[slug, assembly.pk, 1]))
     assert AgendaItem.objects.get(assembly=assembly, number=1).adopted is True
     assert board.post(reverse("web:assembly_close", args=[slug, assembly.pk])).status_code == 302

@@ -326,10 +326,28 @@ def _detail_context(request: HttpRequest, coop: Cooperative, assembly_id: int) -
         and now >= assembly.starts_at - services.OPEN_EARLY,
         "minutes_ready": is_board or assembly.status in ("closed", "failed"),
         "is_extraordinary": assembly.kind == AssemblyKind.EXTRAORDINARY,
+        "roll": _roll(register) if register is not None else [],
         "open_item_votes": register.vote_counts.get(open_item.number, 0)
         if register is not None and open_item is not None
         else None,
     }
+
+
+def _roll(register: Any) -> list[tuple[Any, str]]:
+    """Each member entitled to take part, with how they take part (for the chair)."""
+    holders = {p.giver_id: p.holder for p in register.proxies if p.revoked_at is None}
+    rows = []
+    for m in register.members:
+        if m.pk in register.attendance:
+            state = str(register.attendance[m.pk].get_mode_display())
+        elif m.pk in holders:
+            state = _("represented by %(name)s") % {"name": holders[m.pk].display_name}
+        elif m.pk in register.postal_voters:
+            state = _("voted by post")
+        else:
+            state = _("absent")
+        rows.append((m, state))
+    return rows
 
 
 def _back(coop: Cooperative, assembly_id: int) -> HttpResponse:
