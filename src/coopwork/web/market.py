@@ -34,6 +34,7 @@ from coopwork.core.selectors import (
     parameter_in_force,
     user_roles,
 )
+from coopwork.governance.selectors import resolution_for_parameter_versions
 from coopwork.marketplace import documents, errors, lifecycle, selectors
 from coopwork.marketplace.models import (
     Assignment,
@@ -54,6 +55,8 @@ from .pages import Document, format_parameter
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from coopwork.governance.models import Resolution
 
     AnyUser = User | AnonymousUser
 
@@ -988,6 +991,9 @@ class RuleVersion:
     source: str
     ref: str
     current: bool
+    # For ``source == "resolution"``: the register entry that created the version (None when a
+    # resolution was recorded without one), whose ``source`` says online ballot or assembly.
+    decision: Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -1013,11 +1019,18 @@ def rules_page(*, cooperative: Cooperative) -> list[Rule]:
     page every receipt links to. Public, like the prices themselves."""
     cur = cooperative.currency
     rules = []
+    histories = {key: parameter_history(cooperative=cooperative, key=key) for key in MARKET_KEYS}
+    decisions = resolution_for_parameter_versions(
+        cooperative=cooperative,
+        version_ids=[
+            v.pk for versions in histories.values() for v in versions if v.source == "resolution"
+        ],
+    )
     for key in MARKET_KEYS:
         now = parameter_in_force(cooperative=cooperative, key=key)
         spec = now.spec
         versions = []
-        for v in parameter_history(cooperative=cooperative, key=key):
+        for v in histories[key]:
             item = ParameterInForce(
                 spec, spec.parse(v.value), v.effective_from, v.source, v.source_ref, v.pk
             )
@@ -1030,6 +1043,7 @@ def rules_page(*, cooperative: Cooperative) -> list[Rule]:
                     source=v.source,
                     ref=v.source_ref,
                     current=v.pk == now.version_id,
+                    decision=decisions.get(v.pk),
                 )
             )
         default = ParameterInForce(spec, spec.parse(spec.default), None, "default", "", None)

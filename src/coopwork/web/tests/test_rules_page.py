@@ -3,7 +3,10 @@ the link to the fairness trade-off curve."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django.utils.translation import override
 
 from coopwork.core.parameters import REGISTRY
@@ -51,3 +54,60 @@ def test_board_parameters_page_gives_the_legal_source_in_french(coop, board_clie
     html = board_client.get("/c/alpha/board/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Loi 47-1775 art. 18 : les statuts fixent le délai" in html
     assert COMMISSION_SOURCE_FR in html
+
+
+def _versions_html(html: str, key: str) -> str:
+    start = html.index(f'id="{key}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_each_resolution_says_whether_an_online_vote_or_an_assembly_adopted_it(coop, client):
+    from coopwork.core.services import parameter_set
+    from coopwork.governance.services import resolution_record
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    online = resolution_record(
+        cooperative=coop,
+        title="Commission at 10 %",
+        text="",
+        source="ballot",
+        reference="",
+        parameter_key="commission_rate",
+        parameter_value="10/100",
+        effective_from=tomorrow,
+    )
+    assembly = resolution_record(
+        cooperative=coop,
+        title="Cancellation fee at 6",
+        text="",
+        source="assembly",
+        reference="assembly:41/item:3",
+        parameter_key="cancellation_fee",
+        parameter_value=600,
+        effective_from=tomorrow,
+    )
+    # A resolution recorded straight into the parameters, without a register entry.
+    parameter_set(
+        cooperative=coop,
+        key="pay_floor_hourly",
+        value=1500,
+        effective_from=tomorrow,
+        source="resolution",
+        source_ref="Minutes 2026-03",
+        actor=None,
+    )
+    html = client.get("/c/alpha/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    commission = _versions_html(html, "commission_rate")
+    assert "resolution by online vote" in commission
+    assert "general assembly" not in commission.lower()
+    assert f"#resolution-{online.number}" in commission
+    fee = _versions_html(html, "cancellation_fee")
+    assert "resolution of a general assembly" in fee and "online vote" not in fee
+    assert f"#resolution-{assembly.number}" in fee
+    assert "/c/alpha/assemblies/41/" in fee and "item 3" in fee
+    floor = _versions_html(html, "pay_floor_hourly")
+    assert "members' resolution" in floor and "Minutes 2026-03" in floor
+    assert "online vote" not in floor and "general assembly" not in floor.lower()
+    french = client.get("/c/alpha/rules/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "résolution adoptée par vote en ligne" in _versions_html(french, "commission_rate")
+    assert "résolution d’assemblée générale" in _versions_html(french, "cancellation_fee")
