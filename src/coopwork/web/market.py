@@ -1011,6 +1011,8 @@ MARKET_KEYS = (
     "pricing_delivery",
     "pricing_task",
     "offer_timeout_seconds",
+    # Who is offered a job, hence who earns: the rules page links it to the trade-off curve.
+    "dispatch_fairness_weight",
 )
 
 

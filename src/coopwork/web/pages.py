@@ -265,6 +265,9 @@ def format_parameter(item: ParameterInForce, currency: str) -> str:
             "hours": ngettext("%(n)s hour", "%(n)s hours", number),
             "minutes": ngettext("%(n)s minute", "%(n)s minutes", number),
             "seconds": ngettext("%(n)s second", "%(n)s seconds", number),
+            "seconds of ETA": ngettext(
+                "%(n)s second of pick-up time", "%(n)s seconds of pick-up time", number
+            ),
         }
         shown = formats.number_format(number, force_grouping=True)
         if spec.unit in units:

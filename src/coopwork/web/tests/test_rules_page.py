@@ -11,6 +11,8 @@ from django.utils.translation import override
 
 from coopwork.core.parameters import REGISTRY
 
+from . import market_builders as mb
+
 pytestmark = pytest.mark.django_db
 
 COMMISSION_SOURCE_FR = "aucune borne légale, la plateforme admet de 0 % à 50 %"
@@ -111,3 +113,41 @@ def test_each_resolution_says_whether_an_online_vote_or_an_assembly_adopted_it(c
     french = client.get("/c/alpha/rules/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "résolution adoptée par vote en ligne" in _versions_html(french, "commission_rate")
     assert "résolution d’assemblée générale" in _versions_html(french, "cancellation_fee")
+
+
+# --- Links to the dispatch pages ----------------------------------------------------------------
+
+
+def test_coordinator_board_links_to_the_dispatch_rounds(coop, login, member):
+    coordinator = login(mb.coordinator(coop, "coo"))
+    board = coordinator.get("/c/alpha/coord/")
+    assert board.status_code == 200
+    assert 'href="/c/alpha/dispatch/"' in board.content.decode()
+    assert coordinator.get("/c/alpha/dispatch/").status_code == 200
+    # A member without the coordinator role has no board, hence no link to the rounds.
+    assert login(member.user).get("/c/alpha/coord/").status_code == 403
+    assert 'href="/c/alpha/dispatch/"' not in login(member.user).get("/c/alpha/").content.decode()
+
+
+def test_governance_dashboard_links_to_the_fairness_curve(coop, login, member):
+    html = login(member.user).get("/c/alpha/governance/").content.decode()
+    assert 'href="/c/alpha/dispatch/fairness/"' in html
+    assert 'href="/c/alpha/rules/#dispatch_fairness_weight"' in html
+    assert login(member.user).get("/c/alpha/dispatch/fairness/").status_code == 200
+    french = login(member.user).get("/c/alpha/governance/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Voir la courbe des compromis d’équité" in french.content.decode()
+
+
+def test_rules_page_links_the_fairness_weight_to_its_curve_for_the_coops_people(
+    coop, client, login, member
+):
+    html = login(member.user).get("/c/alpha/rules/").content.decode()
+    weight = _versions_html(html, "dispatch_fairness_weight")
+    assert 'href="/c/alpha/dispatch/fairness/"' in weight
+    assert "540 seconds of pick-up time" in weight
+    assert 'href="/c/alpha/dispatch/fairness/"' not in _versions_html(html, "commission_rate")
+    # The rules are public; the curve (the co-op's own data) is not, so no link for the public.
+    public = client.get("/c/alpha/rules/").content.decode()
+    assert 'id="dispatch_fairness_weight"' in public
+    assert "/c/alpha/dispatch/fairness/" not in public
+    assert client.get("/c/alpha/dispatch/fairness/").status_code in (302, 403)
