@@ -36,7 +36,8 @@ Algorithm
 1. **Candidate graph.** One ``cKDTree`` per vehicle kind. For each job, its *k* cheapest feasible
    workers, found exactly: each kind the job accepts is queried for its k + 8 nearest, and the
    query widens (×4) until the k-th cheapest cost is below the lowest cost an unseen worker could
-   have (distance ÷ the kind's top speed, plus the kind's best fairness term). The same fetch
+   have (distance ÷ the kind's top speed, plus the kind's best fairness term); only the kinds
+   whose unseen workers could still enter the list are queried again (usually the fastest). The same fetch
    yields the three nearest "considered" workers by ETA (feasible, cheaper than U) for the
    explanations, and up to 2k entries for the greedy. Then each worker adds its k cheapest
    feasible jobs among its 2k nearest (by cost, so the waiting credit counts): this reverse side
@@ -801,6 +802,35 @@ class _Candidates:
 
 
 _CHUNK_ROWS = 8192
+_REUSE_ENTRIES = 2_000_000  # fetched entries kept from one pass of _fill for the next
+
+
+@dataclass(eq=False)
+class _Fetched:
+    """A pass of _fill over the rows it left pending, for the next pass to reuse."""
+
+    local: IntArray  # rows of the bucket, increasing
+    kf: int
+    w: IntArray
+    cost: FloatArray
+    eta: FloatArray
+    lbc: FloatArray  # (rows, kinds)
+    lbe: FloatArray
+    kth_cost: FloatArray
+    alt_eta: FloatArray
+
+    @staticmethod
+    def concat(parts: list[_Fetched]) -> _Fetched:
+        if len(parts) == 1:
+            return parts[0]
+        return _Fetched(
+            np.concatenate([p.local for p in parts]),
+            parts[0].kf,
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in ("w", "cost", "eta", "lbc", "lbe", "kth_cost", "alt_eta")
+            ),
+        )
 
 
 def _candidates(prob: _Problem, k_of_job: IntArray) -> _Candidates:
@@ -844,9 +874,11 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
     largest = max(g.ids.size for g in prob.groups)
     pending = np.arange(jobs.size, dtype=np.int64)  # rows of this bucket
     kf = k + 8
+    prev: _Fetched | None = None
     while pending.size:
         capped = kf >= min(largest, _MAX_FETCH)
         still: list[IntArray] = []
+        kept: list[_Fetched] = []
         for a in range(0, pending.size, _CHUNK_ROWS):
             local = pending[a : a + _CHUNK_ROWS]
             rows = jobs[local]
@@ -854,20 +886,39 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
             w = np.full((r, n_groups * kf), -1, dtype=np.int64)
             cost = np.full((r, n_groups * kf), np.inf)
             eta = np.full((r, n_groups * kf), np.inf)
-            lb_cost = np.full(r, np.inf)
-            lb_eta = np.full(r, np.inf)
+            lbc = np.full((r, n_groups), np.inf)  # per kind: unseen workers cost at least this
+            lbe = np.full((r, n_groups), np.inf)  # and are at least this far in ETA
+            at = None if prev is None else np.searchsorted(prev.local, local)
             for gi, g in enumerate(prob.groups):
                 sel = np.flatnonzero(uses[gi, rows])
                 if sel.size == 0:
                     continue
+                if prev is not None and at is not None:
+                    # a kind whose unseen workers could not enter the list nor the nearest
+                    # considered ones keeps what it gave last time: no wider query for it
+                    old = at[sel]
+                    settled = (prev.lbc[old, gi] >= U) | (
+                        (prev.lbc[old, gi] > prev.kth_cost[old])
+                        & (prev.lbe[old, gi] > prev.alt_eta[old])
+                    )
+                    if np.any(settled):
+                        rs, os_ = sel[settled], old[settled]
+                        src = slice(gi * prev.kf, (gi + 1) * prev.kf)
+                        dst = slice(gi * kf, gi * kf + prev.kf)
+                        w[rs, dst], cost[rs, dst] = prev.w[os_, src], prev.cost[os_, src]
+                        eta[rs, dst] = prev.eta[os_, src]
+                        lbc[rs, gi], lbe[rs, gi] = prev.lbc[os_, gi], prev.lbe[os_, gi]
+                        sel = sel[~settled]
+                        if sel.size == 0:
+                            continue
                 gw, _gd, geta, gcost, frontier = _query(prob, g, rows[sel], kf)
                 width = gw.shape[1]
                 block = slice(gi * kf, gi * kf + width)
                 w[sel, block], cost[sel, block] = gw, gcost
                 eta[sel, block] = np.where(np.isfinite(gcost), geta, np.inf)
-                lb = w_eta * frontier / g.vmax + g.wc_min + prob.jc[rows[sel]]
-                lb_cost[sel] = np.minimum(lb_cost[sel], lb)
-                lb_eta[sel] = np.minimum(lb_eta[sel], frontier / g.vmax)
+                lbc[sel, gi] = w_eta * frontier / g.vmax + g.wc_min + prob.jc[rows[sel]]
+                lbe[sel, gi] = frontier / g.vmax
+            lb_cost, lb_eta = lbc.min(axis=1), lbe.min(axis=1)
             cw, cc = _smallest(cost, w, L + 1)
             aw, ae = _smallest(eta, w, _ALT)
             no_more = lb_cost >= U
@@ -882,7 +933,26 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
             unseen = np.where(no_more[exact], np.inf, lb_cost[exact])
             cand.bound[jobs[done]] = np.minimum(unseen, cc[exact, L])
             still.append(local[~exact])
+            if not exact.all():
+                again = ~exact
+                kept.append(
+                    _Fetched(
+                        local[again],
+                        kf,
+                        w[again],
+                        cost[again],
+                        eta[again],
+                        lbc[again],
+                        lbe[again],
+                        cc[again, k - 1],
+                        ae[again, -1],
+                    )
+                )
         pending = np.concatenate(still)
+        # what the next, wider pass may reuse (bounded: big batches query every kind again)
+        prev = None
+        if kept and pending.size * n_groups * kf <= _REUSE_ENTRIES:
+            prev = _Fetched.concat(kept)
         kf *= 4
     return _Bucket(jobs, k, out_w, out_c)
 

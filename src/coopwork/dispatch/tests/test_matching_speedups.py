@@ -86,3 +86,22 @@ def test_smallest_orders_by_cost_then_worker(keys: list[list[float]], k: int, se
         want_key = [v for v, _w in pairs] + [np.inf] * (k - len(pairs))
         assert out_ids[r].tolist() == want_ids
         assert out_key[r].tolist() == want_key
+
+
+@PROPERTY
+@given(
+    inst=instances(
+        max_jobs=60, max_workers=80, grid_m=5000, k=st.integers(1, 4), reverse_k=st.integers(0, 2)
+    )
+)
+def test_a_wider_fetch_reusing_the_settled_kinds_changes_nothing(inst: Instance) -> None:
+    """A job whose list is not provably exact is fetched again, wider, only from the vehicle
+    kinds that could still change it; querying every kind again must give the same result."""
+    reused = match(inst.jobs, inst.workers, inst.weights, inst.options)
+    with mock.patch.object(matching, "_REUSE_ENTRIES", 0):
+        fresh = match(inst.jobs, inst.workers, inst.weights, inst.options)
+    np.testing.assert_array_equal(reused.worker_of, fresh.worker_of)
+    np.testing.assert_array_equal(reused.alternatives_eta_s, fresh.alternatives_eta_s)
+    assert reused.total_cost == fresh.total_cost
+    assert reused.greedy_cost == fresh.greedy_cost
+    assert reused.n_edges == fresh.n_edges
