@@ -1,5 +1,5 @@
-"""Core models: the co-op (tenant), roles, governed parameter versions, the audit chain,
-idempotency records and API tokens."""
+"""Core models: the co-op (tenant), roles, users' preferences (language), governed parameter
+versions, the audit chain, idempotency records and API tokens."""
 
 from __future__ import annotations
 
@@ -85,6 +85,20 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} @ {self.cooperative.slug}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves across co-ops: for now the language they last picked with
+    the EN/FR switch, so what is sent to them later (e-mails) is in that language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coopwork_preference"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.language}"
 
 
 class ParameterSource(models.TextChoices):

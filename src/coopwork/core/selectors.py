@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .audit import chain_key
 from .errors import CooperativeNotFound, ParameterUnknown
-from .models import ApiToken, AuditEntry, Cooperative, ParameterVersion, Role
+from .models import ApiToken, AuditEntry, Cooperative, ParameterVersion, Role, UserPreference
 from .parameters import REGISTRY, ParamSpec
 
 if TYPE_CHECKING:
@@ -142,3 +142,11 @@ def audit_entries(*, cooperative: Cooperative) -> QuerySet[AuditEntry]:
     """The co-op's audit log, newest first (a queryset, so callers can paginate). Entries recorded
     in the last instant may still be pending: their ``seq`` and hash are set once sealed."""
     return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by("-id")
+
+
+def user_languages(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """The language each of these users last chose with the EN/FR switch (users who never chose
+    are absent), in one query: what to send them e-mails in."""
+    return dict(
+        UserPreference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language")
+    )

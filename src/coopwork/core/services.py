@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -31,6 +32,7 @@ from .errors import (
     UsernameTaken,
     ValidationError,
 )
+from .events import Event, publish
 from .models import (
     ApiToken,
     Cooperative,
@@ -39,13 +41,14 @@ from .models import (
     ParameterVersion,
     Role,
     RoleName,
+    UserPreference,
 )
 from .money import CURRENCIES
 from .parameters import REGISTRY
 from .permissions import require_role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @transaction.atomic
@@ -280,3 +283,28 @@ def user_signup(
         cooperative=None, actor=user, action="user.signed_up", target=user, data={"username": name}
     )
     return user
+
+
+@transaction.atomic
+def user_language_set(*, user: User | AnonymousUser | None, language: str) -> bool:
+    """Remember the language ``user`` chose (the EN/FR switch), so that what is sent to them later
+    (e-mails) is in it. Returns whether it changed; a visitor has nothing to remember."""
+    if user is None or not user.is_authenticated:
+        return False
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(code="language_unknown")
+    current = UserPreference.objects.select_for_update().filter(user_id=user.pk).first()
+    if current is not None and current.language == language:
+        return False
+    preference, _created = UserPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"language": language}
+    )
+    audit_append(
+        cooperative=None,
+        actor=user,
+        action="user.language_set",
+        target=preference,
+        data={"language": language},
+    )
+    publish(Event("user.language", None, {"language": language}, (f"user-{user.pk}",)))
+    return True

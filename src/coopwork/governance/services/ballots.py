@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,7 +38,7 @@ from coopwork.core.events import Event, publish
 from coopwork.core.models import Cooperative, ParameterSource, RoleName
 from coopwork.core.parameters import REGISTRY
 from coopwork.core.permissions import require_authenticated, require_role
-from coopwork.core.selectors import parameter_value, user_roles
+from coopwork.core.selectors import parameter_value, user_languages, user_roles
 from coopwork.core.services import parameter_set
 from coopwork.governance import errors
 from coopwork.governance.models.ballots import (
@@ -247,7 +248,7 @@ def _members_audience(cooperative: Cooperative) -> tuple[str, ...]:
 
 
 # What each governance notification says, rendered in the reader's language when it is read
-# (marketplace.notifications); the e-mail is rendered in the language active when it is sent.
+# (marketplace.notifications); the e-mail in its recipient's chosen language (see ``_notify``).
 NOTIFICATIONS = {
     "governance.ballot_opened": gettext_lazy("Vote open: “%(title)s”, until %(closes)s."),
     "governance.ballot_reminder": gettext_lazy(
@@ -285,15 +286,29 @@ def _notify(
     if email and user_ids:
         from django.contrib.auth import get_user_model
 
-        addresses = list(
+        recipients = list(
             get_user_model()
             .objects.filter(pk__in=user_ids)
             .exclude(email="")
-            .values_list("email", flat=True)
+            .values_list("pk", "email")
         )
-        subject = f"[{cooperative.name}] {text}"[:150]
-        body = f"{text}\n\n{cooperative.name}"
-        messages = [(subject, body, None, [a]) for a in addresses]
+        # Each e-mail in its recipient's language (the one they last chose with the EN/FR
+        # switch); someone who never chose gets the language active when it is sent.
+        chosen = user_languages(user_ids=[pk for pk, _address in recipients])
+        fallback = translation.get_language() or settings.LANGUAGE_CODE
+        rendered: dict[str, tuple[str, str]] = {}
+        messages = []
+        for pk, address in recipients:
+            language = chosen.get(pk, fallback)
+            if language not in rendered:
+                with translation.override(language):
+                    said = notifications.render(kind, params, text)[:300]
+                rendered[language] = (
+                    f"[{cooperative.name}] {said}"[:150],
+                    f"{said}\n\n{cooperative.name}",
+                )
+            subject, body = rendered[language]
+            messages.append((subject, body, None, [address]))
         transaction.on_commit(lambda: send_mass_mail(messages), robust=True)
     for uid in user_ids:
         publish(Event(kind, cooperative.pk, {"text": text}, (f"user-{uid}",)))

@@ -1,6 +1,9 @@
-"""Sign-up, login, logout and password reset (Django's auth views with our templates)."""
+"""Sign-up, login, logout and password reset (Django's auth views with our templates), and the
+EN/FR switch, which also remembers a signed-in user's choice for what is sent to them later."""
 
 from __future__ import annotations
+
+import contextlib
 
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,11 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views import i18n
 from django.views.decorators.http import require_GET
 
 from coopwork.core.errors import CoopError
 from coopwork.core.selectors import username_available
-from coopwork.core.services import user_signup
+from coopwork.core.services import user_language_set, user_signup
 from coopwork.web.forms import SignupForm
 from coopwork.web.http import add_form_error
 
@@ -98,3 +103,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "web/accounts/password_reset_complete.html"
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie and redirect), plus, for a signed-in user, the choice
+    stored with them (``core.UserPreference``) so their e-mails go out in that language."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if language and check_for_language(language):
+        # A language the site does not offer (ValidationError) is simply not remembered.
+        with contextlib.suppress(CoopError):
+            user_language_set(user=request.user, language=language)
+    return response
