@@ -37,9 +37,9 @@ Algorithm
    workers, found exactly: each kind the job accepts is queried for its k + 8 nearest, and the
    query widens (×4) until the k-th cheapest cost is below the lowest cost an unseen worker could
    have (distance ÷ the kind's top speed, plus the kind's best fairness term); only the kinds
-   whose unseen workers could still enter the list are queried again (usually the fastest). The same fetch
-   yields the three nearest "considered" workers by ETA (feasible, cheaper than U) for the
-   explanations, and up to 2k entries for the greedy. Then each worker adds its k cheapest
+   whose unseen workers could still enter the list are queried again (usually the fastest). The
+   same fetch yields the three nearest "considered" workers by ETA (feasible, cheaper than U) for
+   the explanations, and up to 2k entries for the greedy. Then each worker adds its k cheapest
    feasible jobs among its 2k nearest (by cost, so the waiting credit counts): this reverse side
    is what lets the optimum move workers across a local shortage. *k* comes from
    :func:`adaptive_k` (batch size and crowding), lowered if the time budget needs it.
@@ -782,17 +782,26 @@ class _Candidates:
     row_of: IntArray  # (n,)
     inexact: int  # jobs whose lists were cut at _MAX_FETCH per kind
 
-    def first_k(self) -> tuple[IntArray, IntArray]:
+    def first_k(self) -> tuple[IntArray, IntArray, FloatArray]:
         """The graph's edges from the job side: each job's k cheapest feasible workers."""
-        jobs, workers = [], []
+        jobs, workers, costs = [], [], []
         for b in self.buckets:
             listed = b.worker[:, : b.k]
             valid = listed >= 0
             jobs.append(np.repeat(b.jobs, b.k)[valid.ravel()])
             workers.append(listed[valid])
+            costs.append(b.cost[:, : b.k][valid])
         if not jobs:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(jobs), np.concatenate(workers)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(jobs), np.concatenate(workers), np.concatenate(costs)
+
+    def kth(self) -> tuple[FloatArray, IntArray, BoolArray]:
+        """Each job's k-th entry (cost, worker) and whether its list has k entries."""
+        n = self.bound.size
+        cost, worker = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        for b in self.buckets:
+            cost[b.jobs], worker[b.jobs] = b.cost[:, b.k - 1], b.worker[:, b.k - 1]
+        return cost, worker, worker >= 0
 
     def has_options(self) -> BoolArray:
         out = np.zeros(self.bound.size, dtype=bool)
@@ -1007,7 +1016,7 @@ def _local_ratios(prob: _Problem) -> tuple[FloatArray, FloatArray]:
     return ratio[jcx, jcy], ratio[wcx, wcy]
 
 
-def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray]:
+def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
     """For each worker, its kr cheapest feasible jobs among its 2·kr nearest (cost < U).
 
     By cost, not distance: a job that has waited longer is cheaper to serve (waiting credit),
@@ -1015,8 +1024,9 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
     """
     parts_j: list[IntArray] = [np.zeros(0, np.int64)]
     parts_w: list[IntArray] = [np.zeros(0, np.int64)]
+    parts_c: list[FloatArray] = [np.zeros(0)]
     if prob.n == 0 or prob.m == 0:
-        return parts_j[0], parts_w[0]
+        return parts_j[0], parts_w[0], parts_c[0]
     tree = prob.job_tree()
     for kr in np.unique(kr_of_worker).tolist():
         if kr <= 0:
@@ -1047,7 +1057,12 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
             ok = np.isfinite(cost)
             parts_j.append(jobs[ok])
             parts_w.append(wk[ok])
-    return np.concatenate(parts_j).astype(np.int64), np.concatenate(parts_w).astype(np.int64)
+            parts_c.append(cost[ok])
+    return (
+        np.concatenate(parts_j).astype(np.int64),
+        np.concatenate(parts_w).astype(np.int64),
+        np.concatenate(parts_c),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1400,30 +1415,47 @@ class _Graph:
 
 
 def _build_graph(
-    prob: _Problem, cand: _Candidates, reverse: tuple[IntArray, IntArray], greedy_of: IntArray
+    prob: _Problem,
+    cand: _Candidates,
+    reverse: tuple[IntArray, IntArray, FloatArray],
+    greedy_of: IntArray,
+    *,
+    by_job: bool,
 ) -> _Graph:
-    n, m = prob.n, prob.m
-    f_job, f_worker = cand.first_k()
-    # membership in the job-side lists by sorted (job, worker) keys: cheaper than comparing rows
-    f_keys = np.sort(f_job * m + f_worker)
+    """The candidate graph: job-side lists, reverse edges not already in them, greedy pairs.
 
-    def listed(job: IntArray, worker: IntArray) -> BoolArray:
-        if f_keys.size == 0:
-            return np.zeros(job.size, dtype=bool)
-        keys = job * m + worker
-        pos = np.minimum(np.searchsorted(f_keys, keys), f_keys.size - 1)
-        found: BoolArray = f_keys[pos] == keys
+    Costs come with the lists (from the kd-tree distances); only the greedy's pairs from past
+    its lists are priced here. Edges are sorted by job (``indptr``) only when ``by_job`` (tiles).
+    """
+    n = prob.n
+    f_job, f_worker, f_cost = cand.first_k()
+    kth_cost, kth_worker, full = cand.kth()
+
+    def in_list(job: IntArray, worker: IntArray) -> BoolArray:
+        """Whether each (job, worker) is in the job's list, by comparing with the list."""
+        found = np.zeros(job.size, dtype=bool)
+        for bi, b in enumerate(cand.buckets):
+            here = np.flatnonzero(cand.bucket_of[job] == bi)
+            if here.size:
+                rows = b.worker[cand.row_of[job[here]], : b.k]
+                found[here] = np.any(rows == worker[here, None], axis=1)
         return found
 
-    r_job, r_worker = reverse
+    r_job, r_worker, r_cost = reverse
     if r_job.size:
-        dup = listed(r_job, r_worker)
-        r_job, r_worker = r_job[~dup], r_worker[~dup]
-    parts_j, parts_w = [f_job, r_job], [f_worker, r_worker]
+        if cand.inexact == 0:
+            # the lists are exact: the pair is listed iff it comes before the job's k-th entry
+            # in (cost, worker) order, or the job has fewer than k (then every pair is listed)
+            kc, kw = kth_cost[r_job], kth_worker[r_job]
+            dup = ~full[r_job] | (r_cost < kc) | ((r_cost == kc) & (r_worker <= kw))
+        else:
+            dup = in_list(r_job, r_worker)
+        r_job, r_worker, r_cost = r_job[~dup], r_worker[~dup], r_cost[~dup]
+    parts_j, parts_w, parts_c = [f_job, r_job], [f_worker, r_worker], [f_cost, r_cost]
     # the greedy's pairs join the graph, so the optimum on it is never worse than the greedy
     g_job = np.flatnonzero(greedy_of >= 0)
     g_worker = greedy_of[g_job]
-    outside = ~listed(g_job, g_worker)
+    outside = ~in_list(g_job, g_worker)
     g_job, g_worker = g_job[outside], g_worker[outside]
     if g_job.size:
         mark = np.zeros(n, dtype=bool)
@@ -1436,15 +1468,19 @@ def _build_graph(
             if (j, w) not in seen
         ]
         if fresh:
-            parts_j.append(np.array([j for j, _ in fresh], dtype=np.int64))
-            parts_w.append(np.array([w for _, w in fresh], dtype=np.int64))
+            fj = np.array([j for j, _ in fresh], dtype=np.int64)
+            fw = np.array([w for _, w in fresh], dtype=np.int64)
+            parts_j.append(fj)
+            parts_w.append(fw)
+            parts_c.append(prob.pair(fj, fw)[2])
     job = np.concatenate(parts_j)
     worker = np.concatenate(parts_w)
-    order = np.argsort(job, kind="stable")
-    job, worker = job[order], worker[order]
-    _d, _eta, cost = prob.pair(job, worker)
+    cost = np.concatenate(parts_c)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(job, minlength=n), out=indptr[1:])
+    if by_job:
+        order = np.argsort(job, kind="stable")
+        job, worker, cost = job[order], worker[order], cost[order]
+        np.cumsum(np.bincount(job, minlength=n), out=indptr[1:])
     return _Graph(job, worker, cost, indptr)
 
 
@@ -1511,7 +1547,13 @@ def match(
     elif n and m and clock() - start >= options.time_budget_s:
         reason = "time budget: spent before the graph was built"
     elif n and m:
-        graph = _build_graph(prob, cand, _reverse_edges(prob, kr_of_worker), greedy_of)
+        graph = _build_graph(
+            prob,
+            cand,
+            _reverse_edges(prob, kr_of_worker),
+            greedy_of,
+            by_job=n > options.tile_jobs,
+        )
         n_edges = int(graph.job.size)
         t = lap("graph", t)
         worker_of, path, reason = _optimise(prob, graph, worker_of, backend, start, clock)
@@ -1561,7 +1603,7 @@ def _optimise(
     for pass_no, (tiles, worker_tile) in enumerate(passes):
         for tile_no, tile in enumerate(tiles):
             in_tile[tile] = True
-            e = graph.edges_of(tile)
+            e = graph.edges_of(tile) if tiled else np.arange(graph.job.size)
             owner = job_of[graph.worker[e]]
             # a tile uses its own jobs' workers and free workers: in the first pass only those
             # inside its rectangle (so that no tile grabs its neighbours'), later any
