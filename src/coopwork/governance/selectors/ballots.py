@@ -175,7 +175,9 @@ def ballot_detail(
         my_choice=vote.choice if vote is not None else None,
         can_vote=is_open and elector and vote is None,
         can_change=is_open and elector and vote is not None and not ballot.secret,
-        results_visible=ballot.status == BallotStatus.CLOSED or not ballot.results_hidden,
+        # A live count exists only while the ballot is open (none before it opens).
+        results_visible=ballot.status == BallotStatus.CLOSED
+        or (ballot.status == BallotStatus.OPEN and not ballot.results_hidden),
         voters=Vote.objects.filter(ballot=ballot).count(),
     )
 
