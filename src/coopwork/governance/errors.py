@@ -22,6 +22,14 @@ class ProposalClosed(Conflict):
     default_message = _("This proposal is no longer under discussion.")
 
 
+class ProposalAmendmentVoting(Conflict):
+    code = "proposal_amendment_voting"
+    default_message = _(
+        "An amendment to this proposal is being voted on: the proposal goes to the vote once "
+        "its result is known."
+    )
+
+
 class ProposalNotAuthor(PermissionDenied):
     code = "proposal_not_author"
     default_message = _("Only the author of the proposal may do this.")

@@ -798,6 +798,9 @@ def proposal_put_to_vote(
     proposal = _proposal(cooperative, proposal_id, lock=True)
     if proposal.status != ProposalStatus.DISCUSSION:
         raise errors.ProposalClosed()
+    if Amendment.objects.filter(proposal=proposal, status=AmendmentStatus.VOTING).exists():
+        # Its adoption changes the text after the proposal's own vote has begun on the old one.
+        raise errors.ProposalAmendmentVoting()
     if not _is_officer(cooperative, user):
         member = _member_of(cooperative, user)
         count = ProposalSupport.objects.filter(proposal=proposal).count()

@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coopwork import testing
-from coopwork.governance import services
+from coopwork.governance import errors, services
+from coopwork.governance.tests.conftest import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +35,41 @@ def test_scheduled_ballot_showing_its_live_count_has_a_page(coop, board_user):
     api = client.get(f"/api/v1/coops/alpha/ballots/{ballot.pk}/results")
     assert api.status_code == 403
     assert api.json()["code"] == "ballot_results_hidden"
+
+
+def test_proposal_waits_for_the_vote_on_its_amendment(coop, board_user):
+    """While an amendment is put to the members' vote, the proposal cannot go to its own vote:
+    the amendment, adopted afterwards, was marked accepted but its text never reached the
+    proposal already being voted on."""
+    members = [testing.make_member(coop, board=board_user, name=f"M{i}") for i in range(3)]
+    proposal = services.proposal_file(
+        cooperative=coop, user=members[0].user, title="Bikes", body="Buy bikes."
+    )
+    amendment = services.amendment_propose(
+        cooperative=coop, proposal_id=proposal.pk, user=members[1].user, body="Buy 3 bikes."
+    )
+    ballot = services.amendment_put_to_vote(
+        cooperative=coop, amendment_id=amendment.pk, user=board_user
+    )
+    exc = refused(
+        "proposal_amendment_voting",
+        services.proposal_put_to_vote,
+        cooperative=coop,
+        proposal_id=proposal.pk,
+        user=board_user,
+    )
+    assert exc.status == 409
+    with translation.override("fr"):
+        french = str(exc.message)
+    with translation.override("en"):
+        assert french != str(exc.message)
+    assert isinstance(exc, errors.ProposalAmendmentVoting)
+    for m in members:
+        services.vote_cast(
+            cooperative=coop, ballot_id=ballot.pk, user=m.user, choice={"choice": "yes"}
+        )
+    services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
+    proposal.refresh_from_db()
+    assert proposal.body == "Buy 3 bikes."
+    vote = services.proposal_put_to_vote(cooperative=coop, proposal_id=proposal.pk, user=board_user)
+    assert vote.description == "Buy 3 bikes."
