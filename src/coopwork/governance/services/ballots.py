@@ -896,14 +896,18 @@ def _college_weights(cooperative: Cooperative) -> dict[str, str] | None:
 
 
 def _open(ballot: Ballot) -> None:
-    """Snapshot the register (who may vote, in which college) and the college weights."""
+    """Snapshot the register (who may vote, in which college) and the college weights.
+
+    The register is read as on the day the ballot was due to open, even when it is opened
+    later (a tick that ran late): a member admitted after that day does not vote.
+    """
     now = timezone.now()
     cooperative = ballot.cooperative
     members = list(
         Member.objects.filter(
             cooperative=cooperative,
             status=MemberStatus.ACTIVE,
-            admitted_on__lte=timezone.localdate(now),
+            admitted_on__lte=timezone.localdate(min(now, ballot.opens_at)),
         ).values_list("pk", "college__code", "user_id")
     )
     Elector.objects.bulk_create(

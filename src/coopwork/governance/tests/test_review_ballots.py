@@ -10,7 +10,9 @@ from django.utils import timezone, translation
 
 from coopwork import testing
 from coopwork.governance import errors, services
+from coopwork.governance.models.ballots import Ballot, Elector
 from coopwork.governance.tests.conftest import refused
+from coopwork.members.models import Member
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,34 @@ def test_proposal_waits_for_the_vote_on_its_amendment(coop, board_user):
     assert proposal.body == "Buy 3 bikes."
     vote = services.proposal_put_to_vote(cooperative=coop, proposal_id=proposal.pk, user=board_user)
     assert vote.description == "Buy 3 bikes."
+
+
+def test_register_is_read_on_the_day_the_ballot_was_due_to_open(coop, board_user):
+    """A ballot opened late (the tick ran a day after ``opens_at``) takes its electors from the
+    register of its opening day: a member admitted since does not vote on it."""
+    early = testing.make_member(coop, board=board_user, name="Early")
+    ballot = services.ballot_create(
+        cooperative=coop,
+        actor=board_user,
+        kind="motion",
+        title="Late tick",
+        opens_at=timezone.now() + dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(days=5),
+    )
+    two_days_ago = timezone.localdate() - dt.timedelta(days=2)
+    Member.objects.filter(pk=early.pk).update(admitted_on=two_days_ago)
+    # The ballot was due yesterday; the member below joined today, after that day.
+    Ballot.objects.filter(pk=ballot.pk).update(opens_at=timezone.now() - dt.timedelta(days=1))
+    late = testing.make_member(coop, board=board_user, name="Late")
+    assert late.admitted_on == timezone.localdate()
+    assert services.ballots_run_due()["opened"] == 1
+    electors = set(Elector.objects.filter(ballot=ballot).values_list("member_id", flat=True))
+    assert electors == {early.pk}
+    refused(
+        "ballot_admitted_after_opening",
+        services.vote_cast,
+        cooperative=coop,
+        ballot_id=ballot.pk,
+        user=late.user,
+        choice={"choice": "yes"},
+    )
