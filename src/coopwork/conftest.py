@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from hypothesis import settings
 
 from coopwork import testing
@@ -19,6 +20,17 @@ settings.register_profile("explore", print_blob=True)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "explore")
 )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request through the test client activates its
+    language in the test's thread and leaves it there (LocaleMiddleware does not deactivate), so
+    without this a French request in one test would make the next test's strings French."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
 
 OUTPUT = Path(
     os.environ.get("COOPWORK_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")
