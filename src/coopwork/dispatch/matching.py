@@ -45,7 +45,7 @@ Algorithm
    :func:`adaptive_k` (batch size and crowding), lowered if the time budget needs it.
 2. **Greedy.** Jobs in priority order (longest waiting first) each take the cheapest free feasible
    worker, exactly (past the candidate list, a kd-tree of the free workers of the job's
-   feasibility class is searched: a tree of up to 4,096 workers with one query of everyone within
+   feasibility class is searched: a tree of up to 16,384 workers with one query of everyone within
    the radius, which settles at once the common case of a crowd where all of them are taken), or
    stay unassigned when nothing costs less than U. This is the fallback, and its pairs join the
    graph, so the optimum on the graph is never worse.
@@ -1071,7 +1071,7 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
 
 
 _MAX_CLASSES = 64  # feasibility classes with their own free-worker tree; others share one
-_BALL_MAX = 4096  # free-worker trees up to this size are searched by one radius query
+_BALL_MAX = 16_384  # free-worker trees up to this size are searched by one radius query
 
 
 @dataclass(eq=False)
