@@ -8,6 +8,7 @@ page (a refusal renders the error page with its 4xx status and message).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -118,7 +119,7 @@ class ItemForm(forms.Form):
         if not data.get("title") and not data.get("application"):
             return None
         value: Any = data.get("parameter_value") or None
-        if value is not None and str(value).lstrip("-").isdigit():
+        if value is not None and NUMBER_SHAPE.fullmatch(str(value)):
             value = int(value)
         return services.ItemSpec(
             title=data["title"],
@@ -147,6 +148,17 @@ class AdmitPaymentForm(forms.Form):
     payment_reference = forms.CharField(
         label=gettext_lazy("Payment reference"), max_length=120, required=False
     )
+
+
+# str.isdigit() also accepts "²" and digits of other scripts, and int() refuses more than 4,300
+# digits: a posted number is checked against ASCII digits of a sane length before int().
+ID_SHAPE = re.compile(r"[0-9]{1,12}")
+NUMBER_SHAPE = re.compile(r"-?[0-9]{1,18}")
+
+
+def _posted_id(raw: str) -> int | None:
+    """A posted id or item number, or None when it is not one."""
+    return int(raw) if ID_SHAPE.fullmatch(raw or "") else None
 
 
 def _pending(coop: Cooperative) -> list[tuple[int, str]]:
@@ -365,7 +377,7 @@ def proxy_give(request: HttpRequest, coop: Cooperative, assembly_id: int) -> Htt
         cooperative=coop,
         assembly_id=assembly_id,
         user=actor(request),
-        holder_member_id=int(holder) if holder.isdigit() else 0,
+        holder_member_id=_posted_id(holder) or 0,
     )
     messages.success(
         request, _("Your proxy is recorded. You can revoke it until the assembly opens.")
@@ -387,8 +399,9 @@ def postal_vote(request: HttpRequest, coop: Cooperative, assembly_id: int) -> Ht
     choices: dict[int, str] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
-        if key.startswith("item-") and key[5:].isdigit() and value:
-            choices[int(key[5:])] = value
+        number = _posted_id(key[5:]) if key.startswith("item-") else None
+        if number is not None and value:
+            choices[number] = value
     services.postal_vote_cast(
         cooperative=coop, assembly_id=assembly_id, user=actor(request), choices=choices
     )
@@ -414,7 +427,7 @@ def vote(request: HttpRequest, coop: Cooperative, assembly_id: int, number: int)
         number=number,
         user=actor(request),
         choice=request.POST.get("choice", ""),
-        on_behalf_of=int(behalf) if behalf.isdigit() else None,
+        on_behalf_of=(_posted_id(behalf) or 0) if behalf else None,  # junk: no such proxy
     )
     messages.success(request, _("Your vote is recorded."))
     return _back(coop, assembly_id)
@@ -467,7 +480,7 @@ def attendance(request: HttpRequest, coop: Cooperative, assembly_id: int) -> Htt
         cooperative=coop,
         assembly_id=assembly_id,
         actor=actor(request),
-        member_id=int(member) if member.isdigit() else 0,
+        member_id=_posted_id(member) or 0,
         mode=request.POST.get("mode", "in_person"),
     )
     messages.success(request, _("Attendance recorded."))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +34,7 @@ from coopwork.web.http import actor, add_form_error, coop_view, error_response, 
 
 READERS = {RoleName.MEMBER, RoleName.BOARD, RoleName.ADMIN}
 OFFICERS = {RoleName.BOARD, RoleName.ADMIN}
+RANK_SHAPE = re.compile(r"[0-9]{1,3}")
 PALETTE = ["#1f7a4d", "#d98c00", "#3465a4", "#a4343a", "#6b4fa0", "#2a8c8c", "#8c6d2a"]
 
 METHOD_LABELS = {
@@ -620,7 +622,9 @@ def _paper_from_post(request: HttpRequest, ballot: Any, keys: list[str]) -> dict
         for k in keys:
             raw = data.get(f"rank_{k}", "")
             if raw:
-                if not raw.isdigit():
+                # ASCII digits only: str.isdigit() also accepts "²" or 5,000 digits, which
+                # int() refuses (a 500).
+                if not RANK_SHAPE.fullmatch(raw):
                     raise errors.BallotInvalidChoice()
                 ranks.append((int(raw), k))
         numbers = [r for r, _k in ranks]
