@@ -232,13 +232,16 @@ class TermView:
     ref: str
     version: int | None
     url: str
+    decision: Resolution | None = None  # for a version from a resolution: its register entry
 
 
 def term_anchor(key: str, version: int | None) -> str:
     return f"{key}-v{version}" if version else f"{key}-default"
 
 
-def _term_view(coop: Cooperative, key: str, term: dict[str, Any]) -> TermView:
+def _term_view(
+    coop: Cooperative, key: str, term: dict[str, Any], decision: Resolution | None = None
+) -> TermView:
     spec = REGISTRY[key].for_form(coop.legal_form)
     item = ParameterInForce(
         spec, spec.parse(term["value"]), None, term["source"], term["ref"], term["version"]
@@ -253,6 +256,7 @@ def _term_view(coop: Cooperative, key: str, term: dict[str, Any]) -> TermView:
         ref=term["ref"],
         version=term["version"],
         url=reverse("web:rules", args=[coop.slug]) + "#" + term_anchor(key, term["version"]),
+        decision=decision,
     )
 
 
@@ -286,6 +290,14 @@ def receipt_view(job: Job) -> ReceiptView:
     data = selectors.receipt(job=job)
     cur = data["currency"]
     booked = price_view(data["booked"])
+    decisions = resolution_for_parameter_versions(
+        cooperative=job.cooperative,
+        version_ids=[
+            t["version"]
+            for t in data["terms"].values()
+            if t["source"] == "resolution" and t["version"] is not None
+        ],
+    )
     return ReceiptView(
         kind=data["kind"],
         booked=booked,
@@ -309,7 +321,7 @@ def receipt_view(job: Job) -> ReceiptView:
             for w in data["workers"]
         ],
         terms=[
-            _term_view(job.cooperative, key, term)
+            _term_view(job.cooperative, key, term, decisions.get(term["version"]))
             for key, term in sorted(data["terms"].items())
             if key in REGISTRY
         ],

@@ -27,6 +27,7 @@ from coopwork.core.selectors import (
     parameters_in_force,
     user_roles,
 )
+from coopwork.governance.selectors import resolution_for_parameter_versions
 from coopwork.ledger.chart import CHART
 from coopwork.ledger.selectors import TrialBalance, trial_balance
 from coopwork.members import documents, errors
@@ -58,6 +59,8 @@ from coopwork.members.selectors import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from coopwork.governance.models import Resolution
 
     AnyUser = User | AnonymousUser
 
@@ -221,6 +224,8 @@ class ParameterLine:
     item: ParameterInForce
     display: str
     structured: bool = False  # a JSON rule set, shown folded
+    # For a version from a resolution: the register entry (online vote or general assembly).
+    decision: Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,13 @@ def board_page(*, cooperative: Cooperative, user: AnyUser) -> BoardPage:
                 credit=Money(row.credit, row.currency),
             )
         )
+    in_force = parameters_in_force(cooperative=cooperative)
+    decisions = resolution_for_parameter_versions(
+        cooperative=cooperative,
+        version_ids=[
+            p.version_id for p in in_force if p.source == "resolution" and p.version_id is not None
+        ],
+    )
     return BoardPage(
         coop=cooperative,
         applications=[a for a in all_apps if a.status == ApplicationStatus.PENDING],
@@ -321,8 +333,13 @@ def board_page(*, cooperative: Cooperative, user: AnyUser) -> BoardPage:
         trial_lines=lines,
         totals=[(Money(d, c), Money(cr, c)) for c, (d, cr) in sorted(tb.totals.items())],
         parameters=[
-            ParameterLine(p, format_parameter(p, cur), isinstance(p.value, dict | list))
-            for p in parameters_in_force(cooperative=cooperative)
+            ParameterLine(
+                p,
+                format_parameter(p, cur),
+                isinstance(p.value, dict | list),
+                decisions.get(p.version_id) if p.version_id is not None else None,
+            )
+            for p in in_force
         ],
         recent=[a for a in reversed(all_apps) if a.status != ApplicationStatus.PENDING][:8],
         today=today,

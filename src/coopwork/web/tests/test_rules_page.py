@@ -151,3 +151,40 @@ def test_rules_page_links_the_fairness_weight_to_its_curve_for_the_coops_people(
     assert 'id="dispatch_fairness_weight"' in public
     assert "/c/alpha/dispatch/fairness/" not in public
     assert client.get("/c/alpha/dispatch/fairness/").status_code in (302, 403)
+
+
+def test_receipts_and_the_board_page_say_how_a_resolution_was_adopted(coop, login, board_client):
+    from coopwork.governance.services import resolution_record
+
+    today = timezone.localdate()
+    resolution_record(
+        cooperative=coop,
+        title="Commission at 10 %",
+        text="",
+        source="ballot",
+        reference="",
+        parameter_key="commission_rate",
+        parameter_value="10/100",
+        effective_from=today,
+    )
+    resolution_record(
+        cooperative=coop,
+        title="Cancellation fee at 6",
+        text="",
+        source="assembly",
+        reference="assembly:41/item:3",
+        parameter_key="cancellation_fee",
+        parameter_value=600,
+        effective_from=today,
+    )
+    owner = mb.client_user(coop, "owner")
+    job = mb.ride(coop, owner)
+    page = login(owner).get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    terms = page[page.index("Rules this receipt used") :]
+    commission = terms[terms.index("#commission_rate-v") :]
+    assert commission[: commission.index("</li>")].count("resolution by online vote") == 1
+    board = board_client.get("/c/alpha/board/").content.decode()
+    params = board[board.index('id="params-title"') :]
+    assert "resolution by online vote" in params
+    assert "resolution of a general assembly" in params
+    assert "assembly resolution" not in params
