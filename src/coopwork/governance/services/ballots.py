@@ -606,6 +606,9 @@ def _check_window(
     closes = closes_at or opens + dt.timedelta(days=DEFAULT_VOTING_DAYS)
     if timezone.is_naive(opens) or timezone.is_naive(closes):
         raise errors.BallotConfigInvalid(reason=_("times need a time zone"))
+    # A ballot cannot open in the past: its electors are the register on its opening day, so a
+    # backdated opening would leave out the members admitted since.
+    opens = max(opens, now)
     if closes <= opens or closes <= now or closes - opens > dt.timedelta(days=366):
         raise errors.BallotConfigInvalid(reason=_("it must close after it opens, in the future"))
     return opens, closes

@@ -106,3 +106,23 @@ def test_register_is_read_on_the_day_the_ballot_was_due_to_open(coop, board_user
         user=late.user,
         choice={"choice": "yes"},
     )
+
+
+def test_a_ballot_set_to_open_in_the_past_opens_now_with_todays_register(coop, board_user):
+    """Backdating ``opens_at`` cannot leave out the members admitted since: the ballot opens
+    now, on today's register."""
+    member = testing.make_member(coop, board=board_user, name="New")
+    ballot = services.ballot_create(
+        cooperative=coop,
+        actor=board_user,
+        kind="motion",
+        title="Backdated",
+        opens_at=timezone.now() - dt.timedelta(days=30),
+        closes_at=timezone.now() + dt.timedelta(days=2),
+    )
+    assert ballot.status == "open"
+    assert ballot.opens_at >= timezone.now() - dt.timedelta(minutes=1)
+    assert Elector.objects.filter(ballot=ballot, member=member).exists()
+    services.vote_cast(
+        cooperative=coop, ballot_id=ballot.pk, user=member.user, choice={"choice": "yes"}
+    )
