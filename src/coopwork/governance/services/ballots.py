@@ -217,6 +217,7 @@ def resolution_record(
 
 DEFAULT_VOTING_DAYS = 7
 REMINDER_BEFORE = dt.timedelta(hours=24)
+MIN_VOTING = REMINDER_BEFORE  # the shortest vote: long enough for its 24-hour reminder
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MOTION_CHOICES = ("yes", "no", "abstain")
 MAJORITIES = ("simple", "two_thirds", "consent")
@@ -611,6 +612,10 @@ def _check_window(
     opens = max(opens, now)
     if closes <= opens or closes <= now or closes - opens > dt.timedelta(days=366):
         raise errors.BallotConfigInvalid(reason=_("it must close after it opens, in the future"))
+    if closes - opens < MIN_VOTING:
+        # Members get a reminder 24 hours before closing; a shorter vote (say, a supporter's
+        # one-minute vote on a parameter change) would be decided before most could vote.
+        raise errors.BallotConfigInvalid(reason=_("a vote stays open at least 24 hours"))
     return opens, closes
 
 

@@ -126,3 +126,47 @@ def test_a_ballot_set_to_open_in_the_past_opens_now_with_todays_register(coop, b
     services.vote_cast(
         cooperative=coop, ballot_id=ballot.pk, user=member.user, choice={"choice": "yes"}
     )
+
+
+def test_a_vote_stays_open_at_least_24_hours(coop, board_user):
+    """A supporter putting a parameter change to a one-minute vote (quorum 0) could adopt it
+    alone before anyone else could vote; every ballot now stays open at least 24 hours, the
+    time of its closing reminder."""
+    author = testing.make_member(coop, board=board_user, name="Author")
+    proposal = services.proposal_file(
+        cooperative=coop,
+        user=author.user,
+        title="Lower commission",
+        body="To 5 %.",
+        parameter_key="commission_rate",
+        parameter_value="5/100",
+        effective_from=timezone.localdate() + dt.timedelta(days=2),
+    )
+    services.proposal_support(cooperative=coop, proposal_id=proposal.pk, user=author.user)
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    with translation.override("fr"):
+        exc = refused(
+            "ballot_config_invalid",
+            services.proposal_put_to_vote,
+            cooperative=coop,
+            proposal_id=proposal.pk,
+            user=author.user,
+            closes_at=soon,
+        )
+        assert "au moins 24 heures" in exc.render_message()
+    refused(
+        "ballot_config_invalid",
+        services.ballot_create,
+        cooperative=coop,
+        actor=board_user,
+        kind="motion",
+        title="Quick",
+        closes_at=timezone.now() + dt.timedelta(hours=23),
+    )
+    ballot = services.proposal_put_to_vote(
+        cooperative=coop,
+        proposal_id=proposal.pk,
+        user=author.user,
+        closes_at=timezone.now() + dt.timedelta(hours=25),
+    )
+    assert ballot.status == "open"
