@@ -1044,6 +1044,11 @@ def agenda_item_close(
     item.adopted = bool(result["adopted"])
     item.result = result
     if item.adopted:
+        effective = item.effective_from if item.parameter_key else None
+        if effective is not None and effective < timezone.localdate():
+            # The session ran past the day the change was due (e.g. past midnight): it applies
+            # from today, as for an online ballot, instead of the vote being unable to close.
+            effective = timezone.localdate()
         resolution_record(
             cooperative=cooperative,
             title=item.title,
@@ -1052,7 +1057,7 @@ def agenda_item_close(
             reference=item.reference,
             parameter_key=item.parameter_key or None,
             parameter_value=item.parameter_value if item.parameter_key else None,
-            effective_from=item.effective_from if item.parameter_key else None,
+            effective_from=effective,
             actor=actor,
             adopted_at=now,
         )
