@@ -45,10 +45,11 @@ Algorithm
    :func:`adaptive_k` (batch size and crowding), lowered if the time budget needs it.
 2. **Greedy.** Jobs in priority order (longest waiting first) each take the cheapest free feasible
    worker, exactly (past the candidate list, a kd-tree of the free workers of the job's
-   feasibility class is searched: a tree of up to 16,384 workers with one query of everyone within
-   the radius, which settles at once the common case of a crowd where all of them are taken), or
-   stay unassigned when nothing costs less than U. This is the fallback, and its pairs join the
-   graph, so the optimum on the graph is never worse.
+   feasibility class is searched; in a tree of up to 4,096 workers, or when the nearest are taken
+   and the radius holds about 512 workers or fewer, one query of everyone within the radius
+   settles at once the common case of a crowd where all of them are taken), or stay unassigned
+   when nothing costs less than U.
+   This is the fallback, and its pairs join the graph, so the optimum on the graph is never worse.
 3. **Min-cost assignment with "leave unassigned".** A min-cost flow (OR-Tools, integer costs at
    10⁻⁶ of the cost range) or LAPJVsp (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``)
    on the sparse graph, where every job also has an arc to "unassigned" at cost U, so the problem
@@ -1071,7 +1072,8 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
 
 
 _MAX_CLASSES = 64  # feasibility classes with their own free-worker tree; others share one
-_BALL_MAX = 16_384  # free-worker trees up to this size are searched by one radius query
+_BALL_TREE = 4096  # free-worker trees up to this size are searched by one radius query
+_BALL_MAX = 512  # in bigger ones, when the nearest are taken and the radius holds about this many
 
 
 @dataclass(eq=False)
@@ -1080,6 +1082,8 @@ class _FreeTree:
     ids: IntArray  # workers in the tree (free and, for a class tree, feasible when built)
     vmax: float
     wc_min: float
+    in_radius: float = math.inf
+    """About how many of its workers a radius around a point holds (uniform spread)."""
 
 
 class _FreeIndex:
@@ -1115,8 +1119,16 @@ class _FreeIndex:
         if ids.size == 0:
             tree = _FreeTree(None, ids, 1.0, 0.0)
         else:
+            points = prob.Q[ids]
+            # the area the workers spread over: the two widest sides of their bounding box
+            sides = np.sort(points.max(axis=0) - points.min(axis=0))[-2:]
+            area = max(float(sides[0] * sides[1]), math.pi * prob.radius_index**2)
             tree = _FreeTree(
-                cKDTree(prob.Q[ids]), ids, float(w.speed_mps[ids].max()), float(prob.wc[ids].min())
+                cKDTree(points),
+                ids,
+                float(w.speed_mps[ids].max()),
+                float(prob.wc[ids].min()),
+                ids.size * math.pi * prob.radius_index**2 / area,
             )
         self.trees[key] = tree
         return tree
@@ -1153,16 +1165,8 @@ class _FreeIndex:
         ft = self.trees.get(key) or self._build(key)
         planar = prob.options.coordinates == "planar"
         point = prob.P[i]
-        if ft.tree is not None and ft.ids.size <= _BALL_MAX:
-            # a small tree: take everyone within the radius at once (a job whose list ran out
-            # is usually in a crowd where all of them are taken, which one query settles)
-            found = ft.tree.query_ball_point(point, r=prob.radius_index)
-            near = ft.ids[np.asarray(found, dtype=np.int64)]
-            near = near[self.taken_view[near] == 0]
-            if near.size == 0:
-                return -1
-            best_w, _best_c, _n_taken = self._scan_numpy(i, near, -1, math.inf)
-            return best_w
+        if ft.tree is not None and ft.ids.size <= _BALL_TREE:
+            return self._in_radius(i, ft, point)  # a small tree: everyone within the radius
         best_w, best_c = -1, math.inf
         kf = 16
         while ft.tree is not None:
@@ -1189,7 +1193,21 @@ class _FreeIndex:
             lb = prob.weights.eta * frontier * (1 - 1e-12) / ft.vmax + ft.wc_min + self.job_jc[i]
             if best_c < lb or lb >= prob.U:
                 return best_w
+            if ft.in_radius <= _BALL_MAX:
+                # the nearest ones were taken: a crowd, where one query of everyone within the
+                # radius usually finds them all taken, instead of ever wider nearest queries
+                return self._in_radius(i, ft, point)
             kf *= 4
+        return best_w
+
+    def _in_radius(self, i: int, ft: _FreeTree, point: FloatArray) -> int:
+        """The cheapest free feasible worker of the tree within the radius (exact), or −1."""
+        found = ft.tree.query_ball_point(point, r=self.prob.radius_index)
+        near = ft.ids[np.asarray(found, dtype=np.int64)]
+        near = near[self.taken_view[near] == 0]
+        if near.size == 0:
+            return -1
+        best_w, _best_c, _n_taken = self._scan_numpy(i, near, -1, math.inf)
         return best_w
 
     def _scan(

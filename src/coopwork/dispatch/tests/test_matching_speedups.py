@@ -60,7 +60,7 @@ def test_greedy_without_the_radius_query_is_the_reference_greedy(inst: Instance)
     options = dataclasses.replace(inst.options, solver="greedy")
     C, U = cost_matrix(inst.jobs, inst.workers, inst.weights, options)
     greedy_of, _total = reference.greedy(C, U, inst.jobs.waited_s)
-    with mock.patch.object(matching, "_BALL_MAX", 0):
+    with mock.patch.object(matching, "_BALL_TREE", 0), mock.patch.object(matching, "_BALL_MAX", 0):
         result = match(inst.jobs, inst.workers, inst.weights, options)
     np.testing.assert_array_equal(result.worker_of, greedy_of)
 
