@@ -425,7 +425,11 @@ def assembly_convene(
                     kind=i.kind,
                     parameter_key=i.parameter_key,
                     parameter_value=i.parameter_value,
-                    effective_from=i.effective_from,
+                    # A change due on the first convocation's day takes effect, at the
+                    # earliest, on the day of the second.
+                    effective_from=max(i.effective_from, timezone.localdate(starts_at))
+                    if i.effective_from is not None
+                    else None,
                     application_id=i.application_id,
                 )
                 for i in first.items.order_by("number")

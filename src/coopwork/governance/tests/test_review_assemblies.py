@@ -53,3 +53,33 @@ def test_an_adopted_change_whose_day_passed_during_the_session_applies_from_toda
     assert resolution.effective_from == timezone.localdate()
     assert parameter_value(cooperative=w.coop, key="commission_rate") == Fraction(8, 100)
     services.assembly_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+
+
+def test_a_second_convocation_takes_an_agenda_whose_change_was_due_on_the_first_day() -> None:
+    """The second convocation takes the first's agenda; a parameter change due on the first
+    convocation's day now takes effect on the second's. It used to be refused
+    (``agenda_item_invalid``: a change must take effect on or after the day of the assembly),
+    so the second convocation could not take its agenda."""
+    w = world(10)
+    first_day = timezone.localdate() + dt.timedelta(days=16)
+    first = convene(
+        w,
+        items=[
+            services.ItemSpec(
+                title="Lower the commission to 8 %",
+                parameter_key="commission_rate",
+                parameter_value="8/100",
+                effective_from=first_day,
+            )
+        ],
+    )
+    services.assembly_open(cooperative=w.coop, assembly_id=first.pk, actor=w.board, now=at(first))
+    first = services.assembly_quorum_check(
+        cooperative=w.coop, assembly_id=first.pk, actor=w.board, now=at(first, 10)
+    )
+    assert first.status == "failed"
+    second = convene(w, first=first, items=[], now=at(first, 30))
+    item = second.items.get()
+    assert item.parameter_key == "commission_rate"
+    assert item.effective_from == timezone.localdate(second.starts_at)
+    assert item.effective_from > first_day
