@@ -1074,6 +1074,12 @@ def job_assign(
         target=assignment,
         data={"job": job.pk, "worker": worker_id, "replaced": replace_worker_id},
     )
+    if _free_slot(job) is None:
+        # Nobody else can take it now: live offers would only keep their workers waiting (and
+        # out of dispatch rounds) until they expire.
+        Offer.objects.filter(job=job, status=OfferStatus.OFFERED).update(
+            status=OfferStatus.WITHDRAWN, answered_at=timezone.now()
+        )
     if job.status == lifecycle.OPEN and _free_slot(job) is None:
         _move(job, "fill", actor=actor, roles={"coordinator"})
     else:

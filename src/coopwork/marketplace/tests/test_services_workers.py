@@ -8,12 +8,21 @@ import pytest
 
 from coopwork.core.errors import CoopError
 from coopwork.marketplace import lifecycle
-from coopwork.marketplace.models import Assignment, AssignmentStatus, Notification, WorkerProfile
+from coopwork.marketplace.models import (
+    Assignment,
+    AssignmentStatus,
+    Notification,
+    Offer,
+    OfferStatus,
+    WorkerProfile,
+)
 from coopwork.marketplace.services import (
     job_assign,
     job_book,
     job_cancel,
     job_claim,
+    offer_accept,
+    offer_create,
     worker_availability_set,
     worker_profile_save,
     zone_create,
@@ -226,3 +235,21 @@ def test_assignment_refusals(coop):
     job_cancel(cooperative=coop, job_id=job.pk, actor=client)
     driver = make_worker(coop, "car", vehicle="car")
     refused("transition_not_allowed", job_assign, **args, worker_id=driver.pk, actor=coordinator)
+
+
+def test_a_hand_assignment_withdraws_the_jobs_live_offers(coop):
+    """Offers on a job a coordinator has filled by hand are withdrawn at once, so the workers they
+    were made to are free for other offers instead of waiting for them to expire."""
+    client = make_client("c")
+    coordinator = make_coordinator(coop, "coord")
+    d1 = make_worker(coop, "d1", vehicle="car")
+    d2 = make_worker(coop, "d2", vehicle="car")
+    job = job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 10)))
+    offer = offer_create(cooperative=coop, job_id=job.pk, worker_id=d1.pk, explanation={})
+    job_assign(cooperative=coop, job_id=job.pk, worker_id=d2.pk, actor=coordinator)
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.WITHDRAWN
+    assert offer.answered_at is not None
+    assert not Offer.objects.filter(job=job, status=OfferStatus.OFFERED).exists()
+    with pytest.raises(CoopError):
+        offer_accept(cooperative=coop, offer_id=offer.pk, worker=d1)
