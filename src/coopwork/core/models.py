@@ -104,7 +104,7 @@ class UserPreference(models.Model):
 class ParameterSource(models.TextChoices):
     STATUTES = "statutes", _("statutes")
     BOARD = "board", _("board decision")
-    RESOLUTION = "resolution", _("assembly resolution")
+    RESOLUTION = "resolution", _("members' resolution")  # online vote or general assembly
 
 
 class ParameterVersion(models.Model):

@@ -147,8 +147,9 @@ def parameter_set(
     - ``statutes``: the founding statutes, set by platform staff or the system (seed, migration);
     - ``board``: a board member recording a board decision, only for parameters the statutes
       delegate to the board (``ParamSpec.body == "board"``);
-    - ``resolution``: an adopted assembly resolution (the governance app calls this), recorded
-      by the system, platform staff or one of the co-op's officers (board or admin).
+    - ``resolution``: an adopted resolution, by online vote or general assembly (the governance
+      app calls this), recorded by the system, platform staff or one of the co-op's officers
+      (board or admin).
     A version may not take effect before today unless it comes from the founding statutes.
     """
     if key not in REGISTRY:

@@ -188,3 +188,24 @@ def test_receipts_and_the_board_page_say_how_a_resolution_was_adopted(coop, logi
     assert "resolution by online vote" in params
     assert "resolution of a general assembly" in params
     assert "assembly resolution" not in params
+
+
+def test_the_api_does_not_call_every_resolution_an_assembly_one(coop, login, member):
+    from coopwork.core.services import parameter_set
+
+    parameter_set(
+        cooperative=coop,
+        key="commission_rate",
+        value="10/100",
+        effective_from=timezone.localdate(),
+        source="resolution",
+        source_ref="R1 online ballot #1",
+        actor=None,
+    )
+    api = login(member.user)
+    en = {p["key"]: p for p in api.get("/api/v1/coops/alpha/parameters").json()}
+    assert en["commission_rate"]["source_label"] == "members' resolution"
+    fr = api.get("/api/v1/coops/alpha/parameters", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert {p["key"]: p for p in fr}["commission_rate"]["source_label"] == (
+        "résolution des sociétaires"
+    )
