@@ -116,3 +116,27 @@ def test_a_proxy_vote_for_a_giver_that_is_not_a_number_is_not_a_vote_of_ones_own
     )
     assert 400 <= response.status_code < 500
     assert assembly_snapshot() == before
+
+
+def test_outsiders_voting_learn_nothing_of_the_ballot(coop, other_coop, board_user):
+    """Someone who may not read the co-op's ballots gets the same refusal whether the ballot
+    exists or not, and whatever they post; a duplicate ranking used to be judged first (400,
+    "two candidates have the same rank"), revealing a ranked ballot behind that id."""
+    ballot = services.ballot_create(
+        cooperative=coop,
+        actor=board_user,
+        kind="election",
+        title="Chair",
+        method="irv",
+        candidates=[{"key": "a", "name": "A"}, {"key": "b", "name": "B"}],
+    )
+    outsider = _client(testing.make_user("outsider"))
+    other_board = _client(testing.make_board(other_coop, "beta-board"))
+    for client in (outsider, other_board):
+        answers = {
+            client.post(
+                f"/c/alpha/governance/ballots/{ballot_id}/vote/", {"rank_a": "1", "rank_b": "1"}
+            ).status_code
+            for ballot_id in (ballot.pk, ballot.pk + 1000)
+        }
+        assert answers == {403}

@@ -637,6 +637,7 @@ def _paper_from_post(request: HttpRequest, ballot: Any, keys: list[str]) -> dict
 @require_POST
 @coop_view
 def ballot_vote(request: HttpRequest, coop: Cooperative, ballot_id: int) -> HttpResponse:
+    _reader(request, coop)  # before reading the ballot: outsiders learn nothing of it
     view = selectors.ballot_detail(cooperative=coop, ballot_id=ballot_id, user=request.user)
     try:
         paper = _paper_from_post(request, view.ballot, [c.key for c in view.candidates])
