@@ -91,3 +91,14 @@ def test_the_switch_remembers_a_signed_in_users_choice_once_and_nothing_for_visi
     assert choose_de.post("/i18n/setlang/", {"language": "de", "next": "/"}).status_code == 302
     assert UserPreference.objects.get(user=member.user).language == "en"
     assert user_language_set(user=None, language="fr") is False
+
+
+def test_signing_in_elsewhere_brings_back_the_chosen_language(coop, member):
+    choose(member.user, "fr")
+    other_device = Client()
+    response = other_device.post(
+        "/accounts/login/", {"username": member.user.username, "password": "pass-1234-word"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "fr"
+    assert 'lang="fr"' in other_device.get("/").content.decode()

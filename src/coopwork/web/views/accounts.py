@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,7 +18,7 @@ from django.views import i18n
 from django.views.decorators.http import require_GET
 
 from coopwork.core.errors import CoopError
-from coopwork.core.selectors import username_available
+from coopwork.core.selectors import user_languages, username_available
 from coopwork.core.services import user_language_set, user_signup
 from coopwork.web.forms import SignupForm
 from coopwork.web.http import add_form_error
@@ -78,6 +79,23 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         response.status_code = 400
+        return response
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """Signed in: the pages switch to the language the user last chose, on any device."""
+        response = super().form_valid(form)
+        language = user_languages(user_ids=[form.get_user().pk]).get(form.get_user().pk)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response
 
 
