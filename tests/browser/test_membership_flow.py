@@ -125,7 +125,7 @@ def test_visitor_applies_board_admits_member_downloads_certificate(
     # 5. The new member signs in, sees their shares and downloads the certificate.
     sign_in(page, base, NEW_USER, NEW_PASSWORD)
     page.goto(f"{base}/c/{SLUG}/me/")
-    expect(page.locator(".register-number")).to_have_text(f"№ {expected_number}")
+    expect(page.locator(".register-number")).to_have_text(f"No. {expected_number}")
     expect(page.locator(".member-card")).to_contain_text("€80.00")
     shot(page, "member-page")
     with page.expect_download() as download_info:
@@ -148,7 +148,7 @@ def test_visitor_applies_board_admits_member_downloads_certificate(
     phone.add_cookies(context.cookies())
     mobile = phone.new_page()
     mobile.goto(f"{base}/c/{SLUG}/me/")
-    expect(mobile.locator(".register-number")).to_have_text(f"№ {expected_number}")
+    expect(mobile.locator(".register-number")).to_have_text(f"No. {expected_number}")
     shot(mobile, "member-page-phone")
     phone.close()
     context.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ASSET, LIABILITY, EQUITY, INCOME, EXPENSE = "asset", "liability", "equity", "income", "expense"
 CREDIT_NORMAL = {LIABILITY, EQUITY, INCOME}
@@ -32,7 +33,7 @@ CHART: dict[str, AccountKind] = {
     k.code: k
     for k in (
         AccountKind("bank", ASSET, _("Bank")),
-        AccountKind("cash", ASSET, _("Cash")),
+        AccountKind("cash", ASSET, pgettext_lazy("ledger account", "Cash")),
         AccountKind("payment_clearing", ASSET, _("Payment provider clearing")),
         AccountKind("client_receivable", ASSET, _("Client receivable"), per_holder=True),
         AccountKind("worker_payable", LIABILITY, _("Worker payable"), per_holder=True),

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from coopwork.core.errors import CoopError, NotFound
@@ -303,7 +303,12 @@ def board_page(*, cooperative: Cooperative, user: AnyUser) -> BoardPage:
     lines = []
     for row in tb.rows:
         member = holders.get(row.holder)
-        holder = f"№ {member.register_number} {member.display_name}" if member else row.holder
+        holder = (
+            pgettext("member number", "No. %(number)s %(name)s")
+            % {"number": member.register_number, "name": member.display_name}
+            if member
+            else row.holder
+        )
         kind = CHART.get(row.code)
         lines.append(
             TrialBalanceLine(

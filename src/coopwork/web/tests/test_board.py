@@ -173,7 +173,7 @@ def test_transfer_between_members(board_client, board_user, member):
     data = {"from_register_number": 2, "to_register_number": 1, "quantity": 1, "reference": "T1"}
     response = board_client.post(url("transfer"), data, **htmx())
     assert response.status_code == 200
-    assert "1 shares transferred from member № 2 to member № 1." in response.content.decode()
+    assert "1 share transferred from member № 2 to member № 1." in response.content.decode()
     assert (holding(member=other), holding(member=member)) == (1, 2)
 
 

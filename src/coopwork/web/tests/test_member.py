@@ -21,7 +21,7 @@ def test_member_page_shows_number_shares_capital_and_history(member, login):
     response = login(member.user).get(url("me"))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "№ 1" in html and "Ada Member" in html and "Worker members" in html
+    assert "No. 1" in html and "Ada Member" in html and "Worker members" in html
     assert "€20.00" in html and "Subscription" in html and "VIR-" in html
     assert url("certificate") in html
     # The statutes' delay (365 days by default) and the date a redemption asked today is due.

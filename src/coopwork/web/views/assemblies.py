@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coopwork.core.models import Cooperative
@@ -298,7 +298,11 @@ def _detail_context(request: HttpRequest, coop: Cooperative, assembly_id: int) -
         field = attendance_form.fields["member"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [
-            (m.pk, f"№ {m.register_number} {m.display_name}")
+            (
+                m.pk,
+                pgettext("member number", "No. %(number)s %(name)s")
+                % {"number": m.register_number, "name": m.display_name},
+            )
             for m in register.members
             if m.pk not in register.attendance
         ]

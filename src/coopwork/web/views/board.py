@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coopwork.core.errors import CoopError
@@ -128,7 +129,11 @@ def purchase_confirm(request: HttpRequest, coop: Cooperative, request_id: int) -
             payment_method=data["payment_method"],
             payment_reference=data["payment_reference"],
         )
-        message = _("%(count)s shares entered in the register for member № %(number)s.") % {
+        message = ngettext(
+            "%(count)s share entered in the register for member № %(number)s.",
+            "%(count)s shares entered in the register for member № %(number)s.",
+            movement.quantity,
+        ) % {
             "count": movement.quantity,
             "number": movement.member.register_number,
         }
@@ -148,7 +153,11 @@ def redemption_pay(request: HttpRequest, coop: Cooperative, request_id: int) -> 
             payment_method=data["payment_method"],
             payment_reference=data["payment_reference"],
         )
-        message = _("%(count)s shares of member № %(number)s were paid back.") % {
+        message = ngettext(
+            "%(count)s share of member № %(number)s was paid back.",
+            "%(count)s shares of member № %(number)s were paid back.",
+            -movement.quantity,
+        ) % {
             "count": -movement.quantity,
             "number": movement.member.register_number,
         }
@@ -181,7 +190,11 @@ def transfer(request: HttpRequest, coop: Cooperative) -> HttpResponse:
             reference=data["reference"],
             actor=actor(request),
         )
-        message = _("%(count)s shares transferred from member № %(from)s to member № %(to)s.") % {
+        message = ngettext(
+            "%(count)s share transferred from member № %(from)s to member № %(to)s.",
+            "%(count)s shares transferred from member № %(from)s to member № %(to)s.",
+            -out.quantity,
+        ) % {
             "count": -out.quantity,
             "from": out.member.register_number,
             "to": out.counterparty.register_number if out.counterparty else "",
