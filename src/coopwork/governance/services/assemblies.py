@@ -55,7 +55,7 @@ from coopwork.core.events import Event, publish
 from coopwork.core.models import Cooperative
 from coopwork.core.parameters import REGISTRY
 from coopwork.core.permissions import require_authenticated, require_role
-from coopwork.core.selectors import parameter_value
+from coopwork.core.selectors import parameter_value, user_languages
 from coopwork.governance import errors
 from coopwork.governance.assembly_rules import extraordinary_adopted, proxy_cap
 from coopwork.governance.models.assemblies import (
@@ -325,18 +325,29 @@ def _item_data(item: AgendaItem | ItemSpec) -> dict[str, Any]:
 
 
 def _notify_members(assembly: Assembly, kind: str, *, language: str | None = None) -> None:
-    """The notice, in-app now and by e-mail once the transaction commits, with the agenda."""
+    """The notice, in-app now and by e-mail once the transaction commits, with the agenda.
+
+    Each e-mail is written in its recipient's language (the one they last chose with the EN/FR
+    switch); someone who never chose gets ``language``, else the language active now."""
     members = list(
         assembly_eligible_members(assembly=assembly).select_related("user").order_by("pk")
     )
     items = list(assembly.items.order_by("number"))
-    lang = language or translation.get_language() or settings.LANGUAGE_CODE
-    with translation.override(lang):
-        starts = timezone.localtime(assembly.starts_at)
-        context = {"assembly": assembly, "items": items, "starts_at": starts, "kind": kind}
-        subject = render_to_string("governance/assembly_notice_subject.txt", context).strip()
-        body = render_to_string("governance/assembly_notice.txt", context)
-        text = subject[:300]
+    fallback = language or translation.get_language() or settings.LANGUAGE_CODE
+    chosen = user_languages(user_ids=[m.user_id for m in members])
+    rendered: dict[str, tuple[str, str]] = {}
+
+    def notice(lang: str) -> tuple[str, str]:
+        if lang not in rendered:
+            with translation.override(lang):
+                starts = timezone.localtime(assembly.starts_at)
+                context = {"assembly": assembly, "items": items, "starts_at": starts, "kind": kind}
+                subject = render_to_string("governance/assembly_notice_subject.txt", context)
+                body = render_to_string("governance/assembly_notice.txt", context)
+            rendered[lang] = (subject.strip(), body)
+        return rendered[lang]
+
+    text = notice(fallback)[0][:300]
     params = {
         "title": assembly.title,
         "date": _when(assembly.starts_at),
@@ -355,7 +366,7 @@ def _notify_members(assembly: Assembly, kind: str, *, language: str | None = Non
         ]
     )
     mails = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [m.user.email])
+        (*notice(chosen.get(m.user_id, fallback)), settings.DEFAULT_FROM_EMAIL, [m.user.email])
         for m in members
         if m.user.email
     ]

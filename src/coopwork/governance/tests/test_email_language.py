@@ -9,13 +9,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
 from coopwork import testing
 from coopwork.core.models import AuditEntry, UserPreference
 from coopwork.core.selectors import user_languages
 from coopwork.core.services import user_language_set
 from coopwork.governance import services
+from coopwork.governance.tests.assembly_world import convene, world
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,22 @@ def test_signing_in_elsewhere_brings_back_the_chosen_language(coop, member):
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "fr"
     assert 'lang="fr"' in other_device.get("/").content.decode()
+
+
+def test_assembly_notices_go_out_in_each_recipients_language(django_capture_on_commit_callbacks):
+    w = world(3)
+    french, english, never = w.members
+    choose(french.user, "fr")
+    choose(english.user, "en")
+    mail.outbox.clear()
+    with override("en"), django_capture_on_commit_callbacks(execute=True):
+        convene(w, items=[services.ItemSpec(title="Approve the accounts")])
+    assert len(mail.outbox) == 3
+    fr_body, en_body = mail_to(french.user).body, mail_to(english.user).body
+    assert fr_body != en_body
+    assert "Approve the accounts" in fr_body and "Approve the accounts" in en_body
+    with override("fr"):
+        agenda_fr = gettext("Agenda")
+    assert agenda_fr != "Agenda" and agenda_fr in fr_body
+    assert "Agenda" in en_body and agenda_fr not in en_body
+    assert mail_to(never.user).body == en_body  # never chose: the language active when sent
