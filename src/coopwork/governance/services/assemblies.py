@@ -118,7 +118,7 @@ REMIND_BEFORE_CUTOFF = dt.timedelta(hours=24)
 
 
 # What each assembly notification says, rendered in the reader's language when it is read
-# (marketplace.notifications); the e-mail is rendered in the language active when it is sent.
+# (marketplace.notifications); each e-mail in its recipient's chosen language (``_notify_members``).
 NOTIFICATIONS = {
     "assembly.convened": gettext_lazy("General assembly convened: “%(title)s”, %(date)s."),
     "assembly.agenda_changed": gettext_lazy("Amended agenda of “%(title)s”, %(date)s."),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+# Other apps register their kinds when their services are imported: import them so the list of
+# kinds checked below does not depend on which tests ran first.
+import coopwork.governance.services  # noqa: F401
 from coopwork.marketplace import notifications
 from coopwork.marketplace.models import Notification
 from coopwork.marketplace.services import job_book, job_claim, message_post
@@ -30,8 +33,15 @@ def test_a_notification_is_read_in_the_readers_language(coop):
 
 
 @pytest.mark.parametrize("kind", sorted(notifications.TEMPLATES))
-def test_every_marketplace_kind_has_a_french_sentence(kind):
-    params = {"title": "Waiter", "excerpt": "hello"}
+def test_every_registered_kind_has_a_french_sentence(kind):
+    params = {
+        "title": "Waiter",
+        "excerpt": "hello",
+        "closes": "2026-12-01 18:00",
+        "date": "2026-12-01 18:00",
+        "cutoff": "2026-11-30 18:00",
+        "name": "Ada",
+    }
     with translation.override("en"):
         english = notifications.render(kind, params)
     with translation.override("fr"):
