@@ -231,6 +231,18 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         source=_("Code de commerce L225-96: two thirds of the votes cast."),
     ),
     ParamSpec(
+        key="majority_extraordinary_base",
+        kind="choice",
+        default="present_or_represented",
+        choices=("present_or_represented", "expressed"),
+        label=_("What the majority for statute changes is counted on"),
+        source=_(
+            "Loi 78-763 art. 11 (SCOP): the votes present or represented, abstentions and blank "
+            "votes counting against; Code de commerce L225-96 (SA-form co-ops, since 2019): the "
+            "expressed votes only."
+        ),
+    ),
+    ParamSpec(
         key="proposal_support_share",
         kind="ratio",
         default="1/10",

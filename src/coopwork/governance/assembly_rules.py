@@ -28,7 +28,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["PROXY_SMALL_COOP", "Heads", "count_heads", "extraordinary_adopted", "proxy_cap"]
+__all__ = [
+    "PROXY_SMALL_COOP",
+    "STATUTE_MAJORITY_BASES",
+    "Heads",
+    "count_heads",
+    "extraordinary_adopted",
+    "proxy_cap",
+    "statute_majority_base",
+]
 
 PROXY_SMALL_COOP = 20
 
@@ -42,10 +50,33 @@ def proxy_cap(members: int) -> int:
     return members // PROXY_SMALL_COOP
 
 
-def extraordinary_adopted(*, yes: Fraction, expressed: Fraction, majority: Fraction) -> bool:
+STATUTE_MAJORITY_BASES = ("present_or_represented", "expressed")
+
+
+def statute_majority_base(
+    *, basis: str, yes: Fraction, no: Fraction, abstain: Fraction, blank: Fraction
+) -> Fraction:
+    """The votes a statute-change majority is counted on (``majority_extraordinary_base``).
+
+    - ``"present_or_represented"`` (loi 78-763 art. 11 for SCOP; the default): every vote of the
+      members present, remote, represented or voting by post on the item, so abstentions and
+      blank votes count against;
+    - ``"expressed"`` (Code de commerce L225-96, SA-form co-ops since 2019): yes + no only.
+
+    Worked example, 6 yes, 1 no, 3 abstentions: base 10 (6/10 < 2/3, rejected) or 7 (6/7 >= 2/3,
+    adopted). Figures are the (college-weighted) votes, so the weighting applies to both bases.
+    """
+    if basis == "expressed":
+        return yes + no
+    if basis == "present_or_represented":
+        return yes + no + abstain + blank
+    raise ValueError(f"unknown majority base {basis!r}")
+
+
+def extraordinary_adopted(*, yes: Fraction, base: Fraction, majority: Fraction) -> bool:
     """A statute change passes with at least ``majority`` (2/3 by default, statutes may raise it)
-    of the expressed votes (yes + no; blank votes and abstentions are not expressed)."""
-    return expressed > 0 and yes >= majority * expressed
+    of ``base`` (see :func:`statute_majority_base`)."""
+    return base > 0 and yes >= majority * base
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class ItemRow:
     figures: dict[str, str]
     colleges: list[tuple[str, dict[str, int]]]
     threshold: str
+    majority_base: str = ""  # statute changes: "present_or_represented" or "expressed"
 
 
 def minutes_context(
@@ -70,6 +71,7 @@ def minutes_context(
                 figures=figures,
                 colleges=colleges,
                 threshold=str(result.get("threshold", "")),
+                majority_base=str(result.get("majority_base", "")),
             )
         )
     present = [(by_id[mid], att) for mid, att in register.attendance.items() if mid in by_id]

@@ -28,7 +28,10 @@ Rules (domain.md, "Cooperative rules with their numbers"):
   remote or by post) or cast by their proxy holder. Counted with :mod:`..tallying`, weighted by
   college when the co-op weights colleges and every college has a weight. Blank votes and
   abstentions are not expressed votes. Ordinary items pass by a simple majority of the
-  expressed votes; statute changes need ``majority_extraordinary`` (2/3 by default).
+  expressed votes; statute changes need ``majority_extraordinary`` (2/3 by default) of the
+  votes counted per ``majority_extraordinary_base``: by default all the votes of the members
+  present or represented on the item (abstentions and blanks count against), or the expressed
+  votes only for co-ops whose statutes follow L225-96.
 - An adopted item is entered in the register of decisions (``resolution_record``), which applies
   its governed-parameter change from its effective date.
 """
@@ -57,7 +60,11 @@ from coopwork.core.parameters import REGISTRY
 from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import parameter_value, user_languages
 from coopwork.governance import errors
-from coopwork.governance.assembly_rules import extraordinary_adopted, proxy_cap
+from coopwork.governance.assembly_rules import (
+    extraordinary_adopted,
+    proxy_cap,
+    statute_majority_base,
+)
 from coopwork.governance.models.assemblies import (
     AgendaItem,
     Assembly,
@@ -1020,9 +1027,19 @@ def _tally(assembly: Assembly, item: AgendaItem, present: int, eligible: int) ->
         ratio = Fraction(
             parameter_value(cooperative=assembly.cooperative, key="majority_extraordinary", on=on)
         )
+        basis = str(
+            parameter_value(
+                cooperative=assembly.cooperative, key="majority_extraordinary_base", on=on
+            )
+        )
+        base = statute_majority_base(
+            basis=basis, yes=result.yes, no=result.no, abstain=result.abstain, blank=result.blank
+        )
         data["threshold"] = str(ratio)
+        data["majority_base"] = basis
+        data["base"] = str(base)
         data["adopted"] = result.quorum_reached and extraordinary_adopted(
-            yes=result.yes, expressed=result.expressed, majority=ratio
+            yes=result.yes, base=base, majority=ratio
         )
     channels: dict[str, int] = {}
     for _vote, _college, channel in votes:

@@ -8,13 +8,14 @@ from fractions import Fraction
 
 import pytest
 from django.core import mail
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from coopwork import testing
 from coopwork.core.selectors import parameter_value
 from coopwork.core.services import parameter_set
 from coopwork.governance import services
-from coopwork.governance.minutes import item_figures, minutes_pdf
+from coopwork.governance.minutes import item_figures, minutes_context, minutes_pdf
 from coopwork.governance.models import AgendaItem, AssemblyVote, Proxy, Resolution
 from coopwork.governance.selectors import assembly_attendance_summary
 from coopwork.marketplace.models import Notification
@@ -274,8 +275,8 @@ def test_an_extraordinary_assembly_needs_a_quarter_then_a_fifth_and_two_thirds()
     """Worked example, 10 members. First convocation: quorum 1/4 -> 3 heads; 2 present: failed.
     Second: 1/5 -> 2 heads; 3 present. Item 1: 2 yes, 1 no = exactly 2/3 of the expressed votes,
     adopted. Item 2: 2 yes, 1 no... and one blank from nobody: 2 yes 1 no again but item 2 is
-    ordinary (simple majority) -> adopted; item 3: 1 yes, 1 no, 1 abstain -> 1/2 < 2/3, rejected
-    (the abstention is not expressed, so the base is 2)."""
+    ordinary (simple majority) -> adopted; item 3: 1 yes, 1 no, 1 abstain -> 1/3 of the votes
+    present or represented (the default base) < 2/3, rejected."""
     w = world(10)
     items = [
         spec("Amend article 12", kind="extraordinary"),
@@ -327,6 +328,55 @@ def test_an_extraordinary_assembly_needs_a_quarter_then_a_fifth_and_two_thirds()
     assert items_by_number[2].result["majority"] == "simple"
     assert items_by_number[3].adopted is False
     assert items_by_number[3].result["expressed"] == "2"
+    assert items_by_number[3].result["base"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("basis", "adopted", "base", "wording"),
+    [
+        (None, False, "10", "of the votes present or represented"),
+        ("present_or_represented", False, "10", "of the votes present or represented"),
+        ("expressed", True, "7", "of the expressed votes"),
+    ],
+)
+def test_the_statute_majority_base_is_a_governed_choice(
+    basis: str | None, adopted: bool, base: str, wording: str
+) -> None:
+    """Worked example: 10 present, 6 yes, 1 no, 3 abstain on a statute change. Counted on the
+    votes present or represented (the default, loi 78-763 art. 11) 6/10 < 2/3: rejected; on the
+    expressed votes (L225-96, a co-op that chose it) 6/7 >= 2/3: adopted. The minutes say which."""
+    w = world(10)
+    if basis is not None:
+        parameter_set(
+            cooperative=w.coop,
+            key="majority_extraordinary_base",
+            value=basis,
+            effective_from=timezone.localdate(),
+            source="statutes",
+            source_ref="Statutes art. 22",
+            actor=None,
+        )
+    a = convene(w, kind="extraordinary", items=[spec("Amend article 3", kind="extraordinary")])
+    services.assembly_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, now=at(a))
+    for i in range(10):
+        services.attendance_record(
+            cooperative=w.coop, assembly_id=a.pk, actor=w.board, member_id=w.members[i].pk
+        )
+    services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+    services.agenda_item_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    choices = ["yes"] * 6 + ["no"] + ["abstain"] * 3
+    for i, choice in enumerate(choices):
+        services.assembly_vote_cast(
+            cooperative=w.coop, assembly_id=a.pk, number=1, user=w.user(i), choice=choice
+        )
+    item = services.agenda_item_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    assert item.adopted is adopted
+    assert item.result["base"] == base
+    assert item.result["majority_base"] == (basis or "present_or_represented")
+    assert item.result["expressed"] == "7"
+    context = minutes_context(cooperative=w.coop, assembly_id=a.pk, viewer=w.board)
+    html = render_to_string("governance/minutes.html", {**context, "LANGUAGE_CODE": "en"})
+    assert f"at least 2/3 {wording}" in " ".join(html.split())
 
 
 def test_a_coop_that_raised_the_majority_to_three_quarters_applies_it() -> None:

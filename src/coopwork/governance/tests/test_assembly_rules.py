@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopwork.governance.assembly_rules import count_heads, extraordinary_adopted
+from coopwork.governance.assembly_rules import (
+    count_heads,
+    extraordinary_adopted,
+    statute_majority_base,
+)
 from coopwork.governance.tallying import quorum_required
 
 
@@ -30,17 +35,27 @@ def test_worked_example_of_heads() -> None:
 
 
 def test_worked_example_of_the_statute_majority() -> None:
-    # 2 yes, 1 no: exactly two thirds of the expressed votes; abstentions do not count.
-    assert extraordinary_adopted(yes=Fraction(2), expressed=Fraction(3), majority=Fraction(2, 3))
-    assert not extraordinary_adopted(
-        yes=Fraction(1), expressed=Fraction(2), majority=Fraction(2, 3)
-    )
-    assert not extraordinary_adopted(
-        yes=Fraction(2), expressed=Fraction(3), majority=Fraction(3, 4)
-    )
-    assert not extraordinary_adopted(
-        yes=Fraction(0), expressed=Fraction(0), majority=Fraction(2, 3)
-    )
+    # 2 yes, 1 no: exactly two thirds of the base.
+    assert extraordinary_adopted(yes=Fraction(2), base=Fraction(3), majority=Fraction(2, 3))
+    assert not extraordinary_adopted(yes=Fraction(1), base=Fraction(2), majority=Fraction(2, 3))
+    assert not extraordinary_adopted(yes=Fraction(2), base=Fraction(3), majority=Fraction(3, 4))
+    assert not extraordinary_adopted(yes=Fraction(0), base=Fraction(0), majority=Fraction(2, 3))
+
+
+def test_the_statute_majority_base_counts_abstentions_only_when_present_or_represented() -> None:
+    """10 present: 6 yes, 1 no, 3 abstain. Expressed (L225-96): 6/7 >= 2/3, adopted. Present or
+    represented (loi 78-763 art. 11, the default): 6/10 < 2/3, rejected."""
+    votes = {"yes": Fraction(6), "no": Fraction(1), "abstain": Fraction(3), "blank": Fraction(0)}
+    expressed = statute_majority_base(basis="expressed", **votes)
+    present = statute_majority_base(basis="present_or_represented", **votes)
+    assert (expressed, present) == (7, 10)
+    assert extraordinary_adopted(yes=Fraction(6), base=expressed, majority=Fraction(2, 3))
+    assert not extraordinary_adopted(yes=Fraction(6), base=present, majority=Fraction(2, 3))
+    # Blank votes count against too.
+    blank = {**votes, "abstain": Fraction(0), "blank": Fraction(3)}
+    assert statute_majority_base(basis="present_or_represented", **blank) == 10
+    with pytest.raises(ValueError):
+        statute_majority_base(basis="heads", **votes)
 
 
 members = st.integers(min_value=1, max_value=30)
