@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from coopwork.core.models import Cooperative, RoleName
@@ -26,7 +26,12 @@ from coopwork.governance.models.ballots import (
     Resolution,
     Vote,
 )
-from coopwork.governance.services.ballots import receipt_digest, support_required, tally
+from coopwork.governance.services.ballots import (
+    receipt_digest,
+    support_count,
+    support_required,
+    tally,
+)
 from coopwork.members.models import College, Member, MemberStatus
 
 if TYPE_CHECKING:
@@ -69,7 +74,13 @@ def proposal_list(*, cooperative: Cooperative, status: str | None = None) -> Que
     qs = (
         Proposal.objects.filter(cooperative=cooperative)
         .select_related("author")
-        .annotate(n_supports=Count("supports", distinct=True))
+        .annotate(
+            n_supports=Count(
+                "supports",
+                filter=Q(supports__member__status=MemberStatus.ACTIVE),
+                distinct=True,
+            )
+        )
         .order_by("-number")
     )
     if status:
@@ -101,7 +112,7 @@ def proposal_detail(
     if proposal is None:
         raise errors.ProposalNotFound()
     member = _member(cooperative, user)
-    supports = proposal.supports.count()
+    supports = support_count(proposal=proposal)
     required = support_required(cooperative=cooperative)
     supported = member is not None and proposal.supports.filter(member=member).exists()
     is_author = member is not None and proposal.author_id == member.pk

@@ -99,6 +99,7 @@ __all__ = [
     "proposal_withdraw",
     "receipt_digest",
     "resolution_record",
+    "support_count",
     "support_required",
     "tally",
     "vote_cast",
@@ -468,7 +469,17 @@ def proposal_support(
             target=proposal,
             data={"member": member.pk},
         )
-    return ProposalSupport.objects.filter(proposal=proposal).count()
+    return support_count(proposal=proposal)
+
+
+def support_count(*, proposal: Proposal) -> int:
+    """Supporters of a proposal who are active members now: the support of a member who has
+    since left (or been excluded) no longer counts towards putting it to a vote."""
+    return ProposalSupport.objects.filter(
+        proposal=proposal,
+        member__cooperative_id=proposal.cooperative_id,
+        member__status=MemberStatus.ACTIVE,
+    ).count()
 
 
 def support_required(*, cooperative: Cooperative, on: dt.date | None = None) -> int:
@@ -811,7 +822,7 @@ def proposal_put_to_vote(
         raise errors.ProposalAmendmentVoting()
     if not _is_officer(cooperative, user):
         member = _member_of(cooperative, user)
-        count = ProposalSupport.objects.filter(proposal=proposal).count()
+        count = support_count(proposal=proposal)
         required = support_required(cooperative=cooperative)
         supporter = ProposalSupport.objects.filter(proposal=proposal, member=member).exists()
         if count < required or not (supporter or proposal.author_id == member.pk):

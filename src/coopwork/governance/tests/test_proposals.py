@@ -16,13 +16,15 @@ from coopwork.core.services import parameter_set
 from coopwork.governance import services
 from coopwork.governance.models.ballots import (
     AmendmentStatus,
+    Ballot,
     Proposal,
     ProposalStatus,
     Resolution,
 )
-from coopwork.governance.selectors import proposal_detail
+from coopwork.governance.selectors import proposal_detail, proposal_list
 from coopwork.marketplace.services import job_book
 from coopwork.marketplace.tests.helpers import at, task_request, weekday
+from coopwork.members.models import MemberStatus
 
 from .conftest import refused
 
@@ -168,6 +170,42 @@ def test_support_threshold_is_the_governed_parameter_in_force(coop, board_user, 
         effective_from=today + dt.timedelta(days=20),
     )
     assert Proposal.objects.count() == filed
+
+
+def test_supporters_who_have_left_no_longer_count(coop, board_user, members):
+    """12 active members need 2 supporters. P1 and P2 support, then P2 leaves the co-op: only
+    P1 counts, so P1 cannot put it to a vote until P3 supports it too."""
+    proposal = services.proposal_file(
+        cooperative=coop, user=members[0].user, title="Bike fund", body="Create a bike fund."
+    )
+    for supporter in members[1:3]:
+        services.proposal_support(cooperative=coop, proposal_id=proposal.pk, user=supporter.user)
+    leaver = members[2]
+    leaver.status = MemberStatus.LEFT
+    leaver.left_on = timezone.localdate()
+    leaver.save(update_fields=["status", "left_on"])
+    assert services.support_required(cooperative=coop) == 2
+    view = proposal_detail(cooperative=coop, proposal_id=proposal.pk, user=members[1].user)
+    assert (view.supports, view.can_put_to_vote) == (1, False)
+    listed = proposal_list(cooperative=coop).get(pk=proposal.pk)
+    assert listed.n_supports == 1
+    before = Ballot.objects.count()
+    refused(
+        "proposal_support_too_low",
+        services.proposal_put_to_vote,
+        cooperative=coop,
+        proposal_id=proposal.pk,
+        user=members[1].user,
+    )
+    assert Ballot.objects.count() == before
+    assert (
+        services.proposal_support(cooperative=coop, proposal_id=proposal.pk, user=members[3].user)
+        == 2
+    )
+    ballot = services.proposal_put_to_vote(
+        cooperative=coop, proposal_id=proposal.pk, user=members[1].user
+    )
+    assert ballot.proposal_id == proposal.pk
 
 
 def test_amendment_put_to_vote_and_adopted_changes_the_text(coop, board_user, members):
