@@ -503,6 +503,14 @@ def proposal_withdraw(
         raise errors.ProposalNotAuthor()
     if proposal.status != ProposalStatus.DISCUSSION:
         raise errors.ProposalClosed()
+    if Amendment.objects.filter(proposal=proposal, status=AmendmentStatus.VOTING).exists():
+        # Its vote would then accept an amendment to a text that is no longer on the table.
+        raise errors.ProposalAmendmentVoting(
+            gettext_lazy(
+                "An amendment to this proposal is being voted on: the proposal can be withdrawn "
+                "once its result is known."
+            )
+        )
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status", "updated_at"])
     audit_append(cooperative=cooperative, actor=user, action="proposal.withdrawn", target=proposal)

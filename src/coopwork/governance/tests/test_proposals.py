@@ -230,6 +230,36 @@ def test_amendment_put_to_vote_and_adopted_changes_the_text(coop, board_user, me
     assert not Resolution.objects.exists()
 
 
+def test_a_proposal_cannot_be_withdrawn_while_an_amendment_is_voted_on(coop, board_user, members):
+    """Withdrawing it then would let the amendment be accepted into a withdrawn text, never
+    applied: refused (409), nothing written; once the amendment's vote is over it may go."""
+    proposal = services.proposal_file(
+        cooperative=coop, user=members[0].user, title="Hours", body="35 hours."
+    )
+    amendment = services.amendment_propose(
+        cooperative=coop, proposal_id=proposal.pk, user=members[1].user, body="32 hours."
+    )
+    ballot = services.amendment_put_to_vote(
+        cooperative=coop, amendment_id=amendment.pk, user=board_user
+    )
+    exc = refused(
+        "proposal_amendment_voting",
+        services.proposal_withdraw,
+        cooperative=coop,
+        proposal_id=proposal.pk,
+        user=members[0].user,
+    )
+    assert exc.status == 409
+    assert "withdrawn" in exc.render_message()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.DISCUSSION
+    services.ballot_close(cooperative=coop, ballot_id=ballot.pk, actor=board_user)
+    withdrawn = services.proposal_withdraw(
+        cooperative=coop, proposal_id=proposal.pk, user=members[0].user
+    )
+    assert withdrawn.status == ProposalStatus.WITHDRAWN
+
+
 def test_proposal_with_parameter_out_of_bounds_refused(coop, members):
     exc = refused(
         "parameter_out_of_bounds",
