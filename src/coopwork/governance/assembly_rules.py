@@ -118,3 +118,17 @@ def count_heads(
         postal=len(by_post),
         present=len(here) + len(represented) + len(by_post),
     )
+
+
+def present_members(
+    *,
+    eligible: Collection[int],
+    attending: Mapping[int, str],
+    proxies: Iterable[tuple[int, int]],
+    postal: Iterable[int],
+) -> set[int]:
+    """The members :func:`count_heads` counts as present or represented, by id (same rules)."""
+    allowed = set(eligible)
+    here = {m for m in attending if m in allowed}
+    represented = {g for g, h in proxies if h in here and g in allowed and g not in here}
+    return here | represented | {m for m in postal if m in allowed}

@@ -62,6 +62,7 @@ from coopwork.core.selectors import parameter_value, user_languages
 from coopwork.governance import errors
 from coopwork.governance.assembly_rules import (
     extraordinary_adopted,
+    present_members,
     proxy_cap,
     statute_majority_base,
 )
@@ -84,7 +85,7 @@ from coopwork.governance.selectors.assemblies import (
     assembly_quorum_rule,
     college_weights_for,
 )
-from coopwork.governance.tallying import Majority, MotionBallot, TallyError, tally_motion
+from coopwork.governance.tallying import Choice, Majority, MotionBallot, TallyError, tally_motion
 from coopwork.marketplace import notifications
 from coopwork.marketplace.models import Notification
 from coopwork.members.models import Application, ApplicationStatus, Member
@@ -999,6 +1000,28 @@ def assembly_vote_cast(
     return vote
 
 
+def _silent_colleges(assembly: Assembly, item: AgendaItem) -> list[str]:
+    """The colleges of the members present or represented for ``item`` who cast no vote on it."""
+    members = assembly_eligible_members(assembly=assembly)
+    eligible = set(members.values_list("pk", flat=True))
+    here = present_members(
+        eligible=eligible,
+        attending=dict(
+            AssemblyAttendance.objects.filter(assembly=assembly).values_list("member_id", "mode")
+        ),
+        proxies=list(
+            Proxy.objects.filter(assembly=assembly, revoked_at__isnull=True).values_list(
+                "giver_id", "holder_id"
+            )
+        ),
+        postal=item.votes.filter(channel=VoteChannel.POSTAL).values_list("member_id", flat=True),
+    )
+    silent = here - set(item.votes.values_list("member_id", flat=True))
+    return list(
+        members.filter(pk__in=silent).order_by("pk").values_list("college__code", flat=True)
+    )
+
+
 def _tally(assembly: Assembly, item: AgendaItem, present: int, eligible: int) -> dict[str, Any]:
     # Only the votes of members who still take part (one who left the co-op since is no longer
     # counted, in the votes as in the heads present).
@@ -1032,14 +1055,36 @@ def _tally(assembly: Assembly, item: AgendaItem, present: int, eligible: int) ->
                 cooperative=assembly.cooperative, key="majority_extraordinary_base", on=on
             )
         )
+        counted = result
+        silent = _silent_colleges(assembly, item) if basis == "present_or_represented" else []
+        if silent:
+            # Members present or represented who cast nothing on this item still count in the
+            # base of "the votes present or represented": their silence counts against.
+            try:
+                counted = tally_motion(
+                    [MotionBallot(choice, college) for choice, college, _c in votes]
+                    + [MotionBallot(Choice.ABSTAIN, college) for college in silent],
+                    eligible=eligible,
+                    present=present,
+                    quorum=quorum,
+                    majority=Majority.TWO_THIRDS,
+                    college_weights=weights,
+                )
+            except TallyError:
+                raise errors.CollegeWeightsInvalid() from None
+            data["silent"] = len(silent)
         base = statute_majority_base(
-            basis=basis, yes=result.yes, no=result.no, abstain=result.abstain, blank=result.blank
+            basis=basis,
+            yes=counted.yes,
+            no=counted.no,
+            abstain=counted.abstain,
+            blank=counted.blank,
         )
         data["threshold"] = str(ratio)
         data["majority_base"] = basis
         data["base"] = str(base)
         data["adopted"] = result.quorum_reached and extraordinary_adopted(
-            yes=result.yes, base=base, majority=ratio
+            yes=counted.yes, base=base, majority=ratio
         )
     channels: dict[str, int] = {}
     for _vote, _college, channel in votes:

@@ -379,6 +379,43 @@ def test_the_statute_majority_base_is_a_governed_choice(
     assert f"at least 2/3 {wording}" in " ".join(html.split())
 
 
+@pytest.mark.parametrize(
+    ("basis", "adopted", "base"), [(None, False, "10"), ("expressed", True, "7")]
+)
+def test_members_present_who_cast_nothing_count_in_the_present_base(
+    basis: str | None, adopted: bool, base: str
+) -> None:
+    """10 present, 6 yes, 1 no and 3 who cast nothing: on the votes present or represented the
+    silent three count against (6/10 < 2/3, rejected); on the expressed votes 6/7 is adopted."""
+    w = world(10)
+    if basis is not None:
+        parameter_set(
+            cooperative=w.coop,
+            key="majority_extraordinary_base",
+            value=basis,
+            effective_from=timezone.localdate(),
+            source="statutes",
+            source_ref="Statutes art. 22",
+            actor=None,
+        )
+    a = convene(w, kind="extraordinary", items=[spec("Amend article 3", kind="extraordinary")])
+    services.assembly_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, now=at(a))
+    for i in range(10):
+        services.attendance_record(
+            cooperative=w.coop, assembly_id=a.pk, actor=w.board, member_id=w.members[i].pk
+        )
+    services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
+    services.agenda_item_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    for i, choice in enumerate(["yes"] * 6 + ["no"]):
+        services.assembly_vote_cast(
+            cooperative=w.coop, assembly_id=a.pk, number=1, user=w.user(i), choice=choice
+        )
+    item = services.agenda_item_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    assert item.adopted is adopted
+    assert item.result["base"] == base
+    assert item.result.get("silent", 0) == (3 if basis is None else 0)
+
+
 def test_a_coop_that_raised_the_majority_to_three_quarters_applies_it() -> None:
     w = world(4)
     parameter_set(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from coopwork.governance.assembly_rules import (
     count_heads,
     extraordinary_adopted,
+    present_members,
     statute_majority_base,
 )
 from coopwork.governance.tallying import quorum_required
@@ -87,3 +88,16 @@ def test_each_member_counts_once_and_only_when_present_or_represented(
     assert heads.present == expected
     assert heads.present <= heads.eligible == len(eligible)
     assert heads.in_person + heads.remote + heads.represented + heads.postal == heads.present
+
+
+@given(
+    eligible=st.sets(st.integers(1, 30), max_size=30),
+    attending=st.dictionaries(st.integers(1, 35), st.sampled_from(["in_person", "remote"])),
+    proxies=st.lists(st.tuples(st.integers(1, 35), st.integers(1, 35)), max_size=15),
+    postal=st.sets(st.integers(1, 35), max_size=15),
+)
+def test_present_members_are_the_heads_count_heads_counts(eligible, attending, proxies, postal):
+    kwargs = {"eligible": eligible, "attending": attending, "proxies": proxies, "postal": postal}
+    ids = present_members(**kwargs)
+    assert ids <= eligible
+    assert len(ids) == count_heads(**kwargs).present
