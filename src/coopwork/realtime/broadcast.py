@@ -4,7 +4,9 @@ Inside the ASGI server (a sync view run by ``sync_to_async``) the sends run on t
 event loop, where the consumers live, through ``async_to_sync``. Anywhere else (background
 tasks, commands, worker threads without a loop) ``async_to_sync`` would start a new event loop
 in a new thread for every event, about half a millisecond of CPU per claim; there each thread
-keeps one event loop of its own and runs the sends on it, in the calling thread.
+keeps one event loop of its own and runs the sends on it, in the calling thread. Sync code called
+from inside a loop that is not the server's (a loop already runs in the thread, so this thread's
+own loop cannot) sends from a short-lived thread instead of dropping the event.
 """
 
 from __future__ import annotations
@@ -55,5 +57,19 @@ def broadcast_event(event: Event) -> None:
 
     if _in_server_thread():
         async_to_sync(send_all)()  # one trip into the server's loop for every audience
+    elif _foreign_loop_running():
+        # Sync code called from inside some other running loop (a sync API driven by an event
+        # loop): this thread's loop cannot run here, so the sends run on a short-lived thread.
+        sender = threading.Thread(target=lambda: asyncio.run(send_all()))
+        sender.start()
+        sender.join()
     else:
         _thread_loop().run_until_complete(send_all())
+
+
+def _foreign_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -1,5 +1,6 @@
 """Events published outside the ASGI server run on the calling thread's own event loop."""
 
+import asyncio
 import threading
 
 from channels.layers import get_channel_layer
@@ -48,3 +49,19 @@ def test_an_event_without_audience_sends_nothing():
     broadcast.broadcast_event(Event("test.some", None, {}, ("bcast-empty",)))
     assert _run(layer.receive(channel))["name"] == "test.some"
     _run(layer.group_discard("bcast-empty", channel))
+
+
+def test_sync_code_inside_another_running_loop_still_sends():
+    """A service called synchronously from code that runs inside an event loop (not the ASGI
+    server's), e.g. a sync API driven by a loop: the event is sent, not dropped."""
+    layer = get_channel_layer()
+    channel = _run(layer.new_channel())
+    _run(layer.group_add("bcast-nested", channel))
+
+    async def caller() -> None:
+        broadcast.broadcast_event(Event("test.nested", None, {"n": 1}, ("bcast-nested",)))
+
+    asyncio.run(caller())
+    message = _run(layer.receive(channel))
+    assert (message["name"], message["payload"]) == ("test.nested", {"n": 1})
+    _run(layer.group_discard("bcast-nested", channel))
