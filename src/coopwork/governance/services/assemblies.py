@@ -627,15 +627,13 @@ def proxy_give(
         target=proxy,
         data={"assembly": assembly.pk, "giver": giver.pk, "holder": holder.pk, "cap": cap},
     )
+    params = {"name": giver.display_name, "title": assembly.title}
     Notification.objects.create(
         cooperative=cooperative,
         user_id=holder.user_id,
         kind="assembly.proxy_received",
-        params={"name": giver.display_name, "title": assembly.title},
-        text=(
-            _("%(name)s gave you their proxy for %(assembly)s.")
-            % {"name": giver.display_name, "assembly": assembly.title}
-        )[:300],
+        params=params,
+        text=notifications.render("assembly.proxy_received", params)[:300],
     )
     _announce(assembly, "assembly.proxy_given", {"holder": holder.pk})
     return proxy

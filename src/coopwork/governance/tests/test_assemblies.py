@@ -331,20 +331,9 @@ def test_an_extraordinary_assembly_needs_a_quarter_then_a_fifth_and_two_thirds()
     assert items_by_number[3].result["base"] == "3"
 
 
-@pytest.mark.parametrize(
-    ("basis", "adopted", "base", "wording"),
-    [
-        (None, False, "10", "of the votes present or represented"),
-        ("present_or_represented", False, "10", "of the votes present or represented"),
-        ("expressed", True, "7", "of the expressed votes"),
-    ],
-)
-def test_the_statute_majority_base_is_a_governed_choice(
-    basis: str | None, adopted: bool, base: str, wording: str
-) -> None:
-    """Worked example: 10 present, 6 yes, 1 no, 3 abstain on a statute change. Counted on the
-    votes present or represented (the default, loi 78-763 art. 11) 6/10 < 2/3: rejected; on the
-    expressed votes (L225-96, a co-op that chose it) 6/7 >= 2/3: adopted. The minutes say which."""
+def _statute_change_of_ten(basis: str | None, choices: list[str]):
+    """An extraordinary assembly of 10 members, all present, one statute change (item 1) voted
+    with ``choices`` by the first members; the co-op's majority base set to ``basis`` if given."""
     w = world(10)
     if basis is not None:
         parameter_set(
@@ -364,12 +353,29 @@ def test_the_statute_majority_base_is_a_governed_choice(
         )
     services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
     services.agenda_item_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
-    choices = ["yes"] * 6 + ["no"] + ["abstain"] * 3
     for i, choice in enumerate(choices):
         services.assembly_vote_cast(
             cooperative=w.coop, assembly_id=a.pk, number=1, user=w.user(i), choice=choice
         )
     item = services.agenda_item_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    return w, a, item
+
+
+@pytest.mark.parametrize(
+    ("basis", "adopted", "base", "wording"),
+    [
+        (None, False, "10", "of the votes present or represented"),
+        ("present_or_represented", False, "10", "of the votes present or represented"),
+        ("expressed", True, "7", "of the expressed votes"),
+    ],
+)
+def test_the_statute_majority_base_is_a_governed_choice(
+    basis: str | None, adopted: bool, base: str, wording: str
+) -> None:
+    """Worked example: 10 present, 6 yes, 1 no, 3 abstain on a statute change. Counted on the
+    votes present or represented (the default, loi 78-763 art. 11) 6/10 < 2/3: rejected; on the
+    expressed votes (L225-96, a co-op that chose it) 6/7 >= 2/3: adopted. The minutes say which."""
+    w, a, item = _statute_change_of_ten(basis, ["yes"] * 6 + ["no"] + ["abstain"] * 3)
     assert item.adopted is adopted
     assert item.result["base"] == base
     assert item.result["majority_base"] == (basis or "present_or_represented")
@@ -387,30 +393,7 @@ def test_members_present_who_cast_nothing_count_in_the_present_base(
 ) -> None:
     """10 present, 6 yes, 1 no and 3 who cast nothing: on the votes present or represented the
     silent three count against (6/10 < 2/3, rejected); on the expressed votes 6/7 is adopted."""
-    w = world(10)
-    if basis is not None:
-        parameter_set(
-            cooperative=w.coop,
-            key="majority_extraordinary_base",
-            value=basis,
-            effective_from=timezone.localdate(),
-            source="statutes",
-            source_ref="Statutes art. 22",
-            actor=None,
-        )
-    a = convene(w, kind="extraordinary", items=[spec("Amend article 3", kind="extraordinary")])
-    services.assembly_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, now=at(a))
-    for i in range(10):
-        services.attendance_record(
-            cooperative=w.coop, assembly_id=a.pk, actor=w.board, member_id=w.members[i].pk
-        )
-    services.assembly_quorum_check(cooperative=w.coop, assembly_id=a.pk, actor=w.board)
-    services.agenda_item_open(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
-    for i, choice in enumerate(["yes"] * 6 + ["no"]):
-        services.assembly_vote_cast(
-            cooperative=w.coop, assembly_id=a.pk, number=1, user=w.user(i), choice=choice
-        )
-    item = services.agenda_item_close(cooperative=w.coop, assembly_id=a.pk, actor=w.board, number=1)
+    _w, _a, item = _statute_change_of_ten(basis, ["yes"] * 6 + ["no"])
     assert item.adopted is adopted
     assert item.result["base"] == base
     assert item.result.get("silent", 0) == (3 if basis is None else 0)
