@@ -740,15 +740,20 @@ def _query(
 def _smallest(key: FloatArray, ids: IntArray, k: int) -> tuple[IntArray, FloatArray]:
     """Per row, the k smallest (key, id) pairs in lexicographic order; −1 / inf padded.
 
-    One full row sort: at the widths used here (a few hundred) it is cheaper than a partition
-    followed by a sort of the selection, and ties show up next to each other in it.
+    One full row sort when the selection is a good part of the row (at the widths used here, a
+    few hundred, it is cheaper than a partition followed by a sort of the selection); a partition
+    first when it is short (the three nearest). Either way ties show up next to each other.
     """
     rows, width = key.shape
     if width < k:
         key = np.concatenate([key, np.full((rows, k - width), np.inf)], axis=1)
         ids = np.concatenate([ids, np.full((rows, k - width), -1, dtype=np.int64)], axis=1)
         width = k
-    order = np.argsort(key, axis=1)
+    if 4 * (k + 1) < width:  # a short selection from a wide row: partition, then sort it
+        part = np.argpartition(key, k, axis=1)[:, : k + 1]
+        order = np.take_along_axis(part, np.argsort(np.take_along_axis(key, part, 1), axis=1), 1)
+    else:
+        order = np.argsort(key, axis=1)
     # the first k + 1 sorted keys: equal neighbours among them (a tie inside the selection or
     # across its edge) mean the order by id must be checked
     span_key = np.take_along_axis(key, order[:, : min(width, k + 1)], 1)
@@ -1084,6 +1089,8 @@ class _FreeTree:
     wc_min: float
     in_radius: float = math.inf
     """About how many of its workers a radius around a point holds (uniform spread)."""
+    id_list: list[int] | None = None
+    """``ids`` as a Python list, made when first needed."""
 
 
 class _FreeIndex:
@@ -1203,6 +1210,15 @@ class _FreeIndex:
     def _in_radius(self, i: int, ft: _FreeTree, point: FloatArray) -> int:
         """The cheapest free feasible worker of the tree within the radius (exact), or −1."""
         found = ft.tree.query_ball_point(point, r=self.prob.radius_index)
+        if len(found) <= 48 and self.prob.options.coordinates == "planar":
+            # a crowd's usual answer is "all of them taken": plain Python beats numpy's overhead
+            if ft.id_list is None:
+                ft.id_list = ft.ids.tolist()
+            ids, taken = ft.id_list, self.taken
+            free = [ids[x] for x in found if not taken[ids[x]]]
+            if not free:
+                return -1
+            return self._scan(i, free, -1, math.inf)[0]
         near = ft.ids[np.asarray(found, dtype=np.int64)]
         near = near[self.taken_view[near] == 0]
         if near.size == 0:
