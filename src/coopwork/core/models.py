@@ -176,7 +176,13 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["chain", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_unique_per_chain")
+            # Sealed entries only: a pending entry (seq NULL) gets its entry when it is sealed,
+            # not a useless one at insert too.
+            models.UniqueConstraint(
+                fields=["chain", "seq"],
+                condition=models.Q(seq__isnull=False),
+                name="audit_seq_unique_per_chain",
+            )
         ]
         indexes = [
             models.Index(

@@ -115,7 +115,10 @@ class AvailabilityException(models.Model):
 
 
 class Job(models.Model):
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="jobs")
+    # No index of its own: both composite indexes below start with it.
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="jobs", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(
         max_length=12,
@@ -130,7 +133,7 @@ class Job(models.Model):
     description = models.TextField(blank=True)
     skills = models.JSONField(default=list)
     positions = models.PositiveSmallIntegerField(default=1)
-    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT)
+    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     address = models.CharField(max_length=300)
     lat = models.FloatField()
     lon = models.FloatField()
@@ -151,7 +154,12 @@ class Job(models.Model):
     cancelled_by = models.CharField(max_length=12, blank=True)
     cancellation_fee_minor = models.PositiveIntegerField(default=0)
     settlement = models.ForeignKey(
-        "ledger.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Transaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Frozen at settlement (or late cancellation): what was finally charged and paid, the one
     # receipt that client and workers both see.
@@ -163,9 +171,20 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+        # A change of status is not a HOT update (status is indexed), so it writes an entry in
+        # every index of the table: the zone and settlement indexes leave out the rows where they
+        # are empty (every open job has no settlement), which lookups by value never need.
         indexes = [
             models.Index(fields=["cooperative", "status", "starts_at"]),
             models.Index(fields=["cooperative", "client", "starts_at"]),
+            models.Index(
+                fields=["zone"], condition=models.Q(zone__isnull=False), name="job_zone_set"
+            ),
+            models.Index(
+                fields=["settlement"],
+                condition=models.Q(settlement__isnull=False),
+                name="job_settlement_set",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -253,7 +272,10 @@ class Assignment(models.Model):
     (job, slot) makes a double assignment impossible even if a service forgot to lock the job.
     """
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="assignments")
+    # No index of its own: the unique index on (job, slot) starts with it.
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
     )
@@ -275,11 +297,9 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["job", "created_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["job", "slot"],
-                condition=models.Q(slot__isnull=False),
-                name="one_worker_per_slot",
-            ),
+            # Over every row, not only those with a slot: NULL slots never conflict (NULLs are
+            # distinct), and the index then also serves every lookup by job.
+            models.UniqueConstraint(fields=["job", "slot"], name="one_worker_per_slot"),
             models.UniqueConstraint(
                 fields=["job", "worker"],
                 condition=models.Q(status__in=["active", "waitlisted"]),
