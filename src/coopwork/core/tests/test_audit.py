@@ -455,3 +455,44 @@ def test_trigger_lets_sealing_through_but_not_a_pending_entry_rewritten(chain, c
     assert audit_seal(chain=chain) == 1
     pending.refresh_from_db()
     assert (pending.seq, pending.action) == (7, "test.pending")
+
+
+def test_a_process_asks_the_cache_to_seal_at_most_once_per_debounce_period(
+    transactional_db, settings, monkeypatch
+):
+    """Debounced sealing: the first commit of a period seals, the others of this process skip
+    without asking the shared cache again; after the period the next commit seals what waited."""
+    from coopwork.core import audit
+
+    coop = testing.make_coop("debounced")
+    key = chain_key(coop)
+    settings.AUDIT_SEAL_DEBOUNCE_SECONDS = 60.0
+    clock = itertools.count(1000.0, 1.0)
+    now = [next(clock)]
+    monkeypatch.setattr(audit.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(audit, "_asked_at", {})
+    asked: list[str] = []
+    real_add = audit.cache.add
+
+    def counting_add(name: str, *args: object, **kwargs: object) -> bool:
+        asked.append(name)
+        return real_add(name, *args, **kwargs)
+
+    monkeypatch.setattr(audit.cache, "add", counting_add)
+    audit.cache.delete(f"audit-sealed-recently:{key}")
+
+    def commit_one(action: str) -> None:
+        with transaction.atomic():
+            audit_append(cooperative=coop, actor=None, action=action)
+
+    commit_one("test.first")  # seals
+    commit_one("test.second")  # debounced, without a cache round trip
+    commit_one("test.third")
+    assert asked == [f"audit-sealed-recently:{key}"]
+    assert AuditEntry.objects.filter(chain=key, seq__isnull=True).count() == 2
+    now[0] += 61.0  # the period is over, here and in the cache
+    audit.cache.delete(f"audit-sealed-recently:{key}")
+    commit_one("test.fourth")
+    assert len(asked) == 2
+    assert not AuditEntry.objects.filter(chain=key, seq__isnull=True).exists()
+    assert audit_verify_chain(key) is None
