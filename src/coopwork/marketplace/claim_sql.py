@@ -94,8 +94,14 @@ snap AS (
            j.xmin::text AS version,
            (SELECT d.weight_g FROM {DeliveryDetail._meta.db_table} d
             WHERE d.job_id = j.id) AS weight_g
-    FROM {Job._meta.db_table} j
-    WHERE j.id = $3 AND j.cooperative_id = $1
+    -- the co-op is checked outside the primary-key lookup: given both in one WHERE, a generic
+    -- plan may scan the co-op's index instead (every job of the co-op per claim)
+    FROM (
+        SELECT j0.id, j0.cooperative_id, j0.status, j0.kind, j0.positions, j0.skills,
+               j0.vehicle_required, j0.xmin
+        FROM {Job._meta.db_table} j0 WHERE j0.id = $3 OFFSET 0
+    ) j
+    WHERE j.cooperative_id = $1
 ),
 job AS (
     SELECT snap.*, j.xmin::text AS locked_version
@@ -113,7 +119,7 @@ mine AS (
 claimed AS (
     UPDATE {Job._meta.db_table} t SET status = {_lit(FILL.target)}, updated_at = $4
     FROM job, me, mine
-    WHERE t.id = job.id AND t.status = {_lit(lifecycle.OPEN)}
+    WHERE t.id = $3 AND t.id = job.id AND t.status = {_lit(lifecycle.OPEN)}
       AND job.positions = 1 AND job.kind IN ({_lit(*FILL_KINDS)})
       AND job.skills <@ me.skills
       AND (job.vehicle_required = '' OR job.vehicle_required = me.vehicle)
