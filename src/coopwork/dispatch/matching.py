@@ -39,10 +39,14 @@ Algorithm
    have (distance ÷ the kind's top speed, plus the kind's best fairness term); only the kinds
    whose unseen workers could still enter the list are queried again (usually the fastest). The
    same fetch yields the three nearest "considered" workers by ETA (feasible, cheaper than U) for
-   the explanations, and up to 2k entries for the greedy. Then each worker adds its k cheapest
-   feasible jobs among its 2k nearest (by cost, so the waiting credit counts): this reverse side
-   is what lets the optimum move workers across a local shortage. *k* comes from
-   :func:`adaptive_k` (batch size and crowding), lowered if the time budget needs it.
+   the explanations, and up to max(2k, 48) entries for the greedy. Then each worker adds its
+   *kr* cheapest feasible jobs: each vehicle kind queries a kd-tree of the jobs that accept it,
+   for about kr ÷ (the share of those jobs the worker's class could take) of them; with a
+   waiting credit, twice as many are fetched and the kr cheapest kept (a job that has waited
+   longer is cheaper to serve). This reverse side is what lets the optimum move workers across a
+   local shortage, and it carries most of the quality per edge in a crowd. *k* and *kr* come
+   from :func:`adaptive_k` and :func:`adaptive_reverse_k` (batch size and crowding), lowered
+   alike if the time budget needs it.
 2. **Greedy.** Jobs in priority order (longest waiting first) each take the cheapest free feasible
    worker, exactly (past the candidate list, a kd-tree of the free workers of the job's
    feasibility class is searched; in a tree of up to 4,096 workers, or when the nearest are taken
@@ -97,6 +101,7 @@ __all__ = [
     "Weights",
     "WorkerPool",
     "adaptive_k",
+    "adaptive_reverse_k",
     "cost_matrix",
     "match",
 ]
@@ -325,8 +330,13 @@ class MatchOptions:
             raise ValueError("tile_jobs must be ≥ 100")
 
 
+def _base_k(n_jobs: int) -> float:
+    return max(8.0, 7.0 * math.log(max(n_jobs, 2)) - 37.0)
+
+
 def adaptive_k(n_jobs: int, n_workers: int, imbalance: float = 1.0) -> int:
-    """Candidates per job: ⌈(7 · ln n_jobs − 37) · imbalance^¾⌉, between 8 and 96.
+    """Candidates per job: ⌈(7 · ln n_jobs − 37) · imbalance^(¾ · min(1, n_jobs / 10,000))⌉,
+    between 8 and 96.
 
     A fixed k loses quality as the batch grows: in a random batch the optimal partner of a job
     sits further down its list the larger the batch (the optimal matching is longer than the
@@ -334,20 +344,41 @@ def adaptive_k(n_jobs: int, n_workers: int, imbalance: float = 1.0) -> int:
     "unassigned" fixed, a denser batch makes long reassignment chains worth more). On the
     synthetic 20 × 20 km city with uniform demand, a fixed k = 16 left 0.04 %, 0.10 %, 0.31 %
     and 0.32 % above the exact optimum at 1,000, 2,000, 5,000 and 10,000 jobs, and the k that
-    keeps the gap near 0.1 % was 16, 16, 24 and 24–30; the rule gives 12, 17, 23 and 28 (and 44
-    for 100,000, where the time budget usually lowers it).
+    keeps the gap near 0.1 % was 16, 16, 24 and 24–30; the rule's base gives 12, 17, 23 and 28
+    (and 44 for 100,000, where the time budget usually lowers it).
 
     ``imbalance`` (jobs per worker around the average job, from :func:`_local_ratios`: about 1
     when demand and supply are spread alike, about 3 for the centre-heavy city) stands for
-    density: where jobs crowd, the optimum moves workers in from further away, and a job needs a
-    longer list (centre-heavy, 5,000 jobs: k = 48 gave 0.33 %, k = 64 gave 0.20 %). Raising k
-    for every job did better per edge than raising it only in the crowded cells.
+    crowding. Where jobs crowd, the optimum moves workers in from further away. Small batches
+    get that mostly from the workers' side (:func:`adaptive_reverse_k`): on the centre-heavy
+    city at 2,000 jobs (mean of 4 seeds, reverse lists of 64) job lists of 8, 12, 16 and 20
+    left 0.034 %, 0.029 %, 0.025 % and 0.023 %, where 42 on both sides left 0.084 %. Denser
+    batches need the job side too: at 10,000 jobs, job lists of 20, 40 and 66 with reverse
+    lists of about 100 left 0.55 %, 0.48 % and 0.36 %. Hence the exponent growing with the batch
+    up to ¾ at 10,000 jobs.
     """
     if n_jobs <= 0 or n_workers <= 0:
         return 1
-    base = max(8.0, 7.0 * math.log(max(n_jobs, 2)) - 37.0)
-    k = base * max(imbalance, 1.0) ** 0.75
+    exponent = 0.75 * min(1.0, n_jobs / 10_000)
+    k = _base_k(n_jobs) * max(imbalance, 1.0) ** exponent
     return int(min(96, max(8, math.ceil(k))))
+
+
+def adaptive_reverse_k(n_jobs: int, n_workers: int, imbalance: float = 1.0) -> int:
+    """Cheapest feasible jobs per worker (the graph's reverse side): ⌈(7 · ln n_jobs − 37) ·
+    imbalance^1.2⌉, between 8 and 128.
+
+    The workers' side is what lets the optimum bring a worker from a quiet area to the edge of a
+    crowd, and slow vehicles to the jobs next to them (a job's own list, by ETA, favours fast
+    vehicles from further away). On the centre-heavy city (imbalance about 3.1) the reverse side
+    carried most of the quality per edge: at 2,000 jobs, 12 per job and 64 per worker (80,500
+    edges) left 0.029 % above the optimum, 42 on both sides (95,000 edges) 0.084 %; at 5,000
+    jobs, 23 and 90 left 0.25 %, 52 on both sides 0.30 %.
+    """
+    if n_jobs <= 0 or n_workers <= 0:
+        return 1
+    k = _base_k(n_jobs) * max(imbalance, 1.0) ** 1.2
+    return int(min(128, max(8, math.ceil(k))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,6 +450,8 @@ class MatchResult:
     k_rule: int = 0
     """k from :func:`adaptive_k` before the budget lowered it (``k`` is what was used)."""
     imbalance: float = 1.0
+    reverse_k: int = 0
+    """Cheapest feasible jobs per worker added to the graph (see :func:`adaptive_reverse_k`)."""
 
     @property
     def assigned(self) -> BoolArray:
@@ -548,17 +581,6 @@ class _Problem:
     groups: list[_Group]
     classes: tuple[IntArray, IntArray, BoolArray, int] | None = None
     """(class of each job, class of each worker, flat compatibility table, worker classes)."""
-    _trees: dict[str, Any] = field(default_factory=dict)
-
-    def job_tree(self) -> Any:
-        if "jobs" not in self._trees:
-            self._trees["jobs"] = cKDTree(self.P)
-        return self._trees["jobs"]
-
-    def worker_tree(self) -> Any:
-        if "workers" not in self._trees:
-            self._trees["workers"] = cKDTree(self.Q)
-        return self._trees["workers"]
 
     @property
     def n(self) -> int:
@@ -817,6 +839,7 @@ class _Candidates:
 
 
 _CHUNK_ROWS = 8192
+_GREEDY_LIST = 48  # entries kept per job for the greedy, at least (2k when longer)
 _REUSE_ENTRIES = 2_000_000  # fetched entries kept from one pass of _fill for the next
 
 
@@ -878,7 +901,7 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
     Entries costing less than ``bound`` (unseen workers and fetched ones past 2k cost at least
     that) are exact too, which the greedy uses before it has to search.
     """
-    L = 2 * k
+    L = max(2 * k, _GREEDY_LIST)
     n_groups = len(prob.groups)
     out_w = np.full((jobs.size, L), -1, dtype=np.int64)
     out_c = np.full((jobs.size, L), np.inf)
@@ -973,6 +996,7 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
 
 
 _REVERSE_OVERFETCH = 2
+_REVERSE_SPARE = 2  # fetched past kr without a waiting credit: skills or capacity may rule some out
 _DENSITY_WORKERS_PER_CELL = 8
 _DENSITY_SCALES = (1, 2, 4)
 
@@ -1022,48 +1046,75 @@ def _local_ratios(prob: _Problem) -> tuple[FloatArray, FloatArray]:
     return ratio[jcx, jcy], ratio[wcx, wcy]
 
 
-def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
-    """For each worker, its kr cheapest feasible jobs among its 2·kr nearest (cost < U).
+def _feasible_share(prob: _Problem, g: _Group, jobs_g: IntArray) -> FloatArray:
+    """For each worker of group g, the share of the jobs jobs_g it could take (skills, vehicle,
+    load; at least 5 %). Without feasibility classes, the group's workers share one guess (½)."""
+    if prob.classes is None:
+        return np.full(g.ids.size, 0.5)
+    job_class, worker_class, table, n_wc = prob.classes
+    counts = np.bincount(job_class[jobs_g], minlength=table.size // n_wc)
+    per_class = counts @ table.reshape(-1, n_wc) / jobs_g.size  # (worker classes,)
+    return np.maximum(per_class[worker_class[g.ids]], 0.05)
 
-    By cost, not distance: a job that has waited longer is cheaper to serve (waiting credit),
-    which is what pulls workers from a quiet area towards a busy one.
+
+def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """For each worker, its kr cheapest feasible jobs (cost < U) among the nearest it could take.
+
+    Each vehicle kind searches a kd-tree of the jobs that accept it (and that some worker of the
+    kind could carry and has the skills for). A worker fetches (kr + 2) ÷ the share of those jobs
+    its feasibility class could take, so that about kr of them are feasible. Without a waiting
+    credit (all jobs' constant equal), a worker's cost grows with distance, so its nearest
+    feasible jobs are its cheapest. With one, twice as many are fetched and the kr cheapest kept:
+    a job that has waited longer is cheaper to serve, which is what pulls workers from a quiet
+    area towards a busy one.
     """
     parts_j: list[IntArray] = [np.zeros(0, np.int64)]
     parts_w: list[IntArray] = [np.zeros(0, np.int64)]
     parts_c: list[FloatArray] = [np.zeros(0)]
     if prob.n == 0 or prob.m == 0:
         return parts_j[0], parts_w[0], parts_c[0]
-    tree = prob.job_tree()
-    for kr in np.unique(kr_of_worker).tolist():
-        if kr <= 0:
+    credit = bool(prob.jc.size) and float(prob.jc.max() - prob.jc.min()) > 0
+    for g in prob.groups:
+        jobs_g = np.flatnonzero(_group_uses(prob, g)).astype(np.int64)
+        kr_g = kr_of_worker[g.ids]
+        if jobs_g.size == 0 or not np.any(kr_g > 0):
             continue
-        kq = min(_REVERSE_OVERFETCH * kr, prob.n)
-        bucket = np.flatnonzero(kr_of_worker == kr).astype(np.int64)
-        for a in range(0, bucket.size, _CHUNK_ROWS):
-            wk_idx = bucket[a : a + _CHUNK_ROWS]
-            dist, loc = tree.query(
-                prob.Q[wk_idx],
-                k=kq,
-                distance_upper_bound=prob.radius_index,
-                workers=_threads(wk_idx.size * kq),
-            )
-            loc = np.asarray(loc, dtype=np.int64).reshape(wk_idx.size, kq)
-            hit = loc < prob.n
-            jobs = np.where(hit, loc, 0)
-            wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
-            dist = np.asarray(dist, dtype=np.float64).reshape(wk_idx.size, kq)
-            d, _eta, cost = prob.pair_at(jobs, wk, dist)
-            ok = hit & prob.feasible(jobs, wk) & (d <= prob.options.radius_m) & (cost < prob.U)
-            cost = np.where(ok, cost, np.inf)
-            if kq > kr:
-                keep = np.argpartition(cost, kr - 1, axis=1)[:, :kr]
-                jobs = np.take_along_axis(jobs, keep, 1)
-                cost = np.take_along_axis(cost, keep, 1)
+        tree = cKDTree(prob.P[jobs_g])
+        # how many to fetch for kr feasible ones: kr ÷ the share of the tree's jobs the worker
+        # could take (from the feasibility classes), rounded up to a multiple of 8 so that
+        # workers share queries
+        share = _feasible_share(prob, g, jobs_g)
+        want = (_REVERSE_OVERFETCH if credit else 1) * (kr_g + _REVERSE_SPARE) / share
+        kq_g = np.minimum(np.ceil(want / 8) * 8, jobs_g.size).astype(np.int64)
+        for kq, kr in {(a, b) for a, b in zip(kq_g.tolist(), kr_g.tolist(), strict=True)}:
+            if kr <= 0:
+                continue
+            bucket = g.ids[(kr_g == kr) & (kq_g == kq)]
+            for a in range(0, bucket.size, _CHUNK_ROWS):
+                wk_idx = bucket[a : a + _CHUNK_ROWS]
+                dist, loc = tree.query(
+                    prob.Q[wk_idx],
+                    k=kq,
+                    distance_upper_bound=prob.radius_index,
+                    workers=_threads(wk_idx.size * kq),
+                )
+                loc = np.asarray(loc, dtype=np.int64).reshape(wk_idx.size, kq)
+                hit = loc < jobs_g.size
+                jobs = jobs_g[np.where(hit, loc, 0)]
                 wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
-            ok = np.isfinite(cost)
-            parts_j.append(jobs[ok])
-            parts_w.append(wk[ok])
-            parts_c.append(cost[ok])
+                dist = np.asarray(dist, dtype=np.float64).reshape(wk_idx.size, kq)
+                d, _eta, cost = prob.pair_at(jobs, wk, dist)
+                ok = hit & prob.feasible(jobs, wk) & (d <= prob.options.radius_m)
+                cost = np.where(ok & (cost < prob.U), cost, np.inf)
+                if kq > kr:
+                    keep = np.argpartition(cost, kr - 1, axis=1)[:, :kr]
+                    jobs = np.take_along_axis(jobs, keep, 1)
+                    cost = np.take_along_axis(cost, keep, 1)
+                    wk = np.broadcast_to(wk_idx[:, None], jobs.shape)
+                ok = np.isfinite(cost)
+                parts_j.append(jobs[ok])
+                parts_w.append(wk[ok])
+                parts_c.append(cost[ok])
     return (
         np.concatenate(parts_j).astype(np.int64),
         np.concatenate(parts_w).astype(np.int64),
@@ -1091,6 +1142,8 @@ class _FreeTree:
     """About how many of its workers a radius around a point holds (uniform spread)."""
     id_list: list[int] | None = None
     """``ids`` as a Python list, made when first needed."""
+    stale: int = 0
+    """Taken workers the radius queries have come across since the tree was built."""
 
 
 class _FreeIndex:
@@ -1173,7 +1226,10 @@ class _FreeIndex:
         planar = prob.options.coordinates == "planar"
         point = prob.P[i]
         if ft.tree is not None and ft.ids.size <= _BALL_TREE:
-            return self._in_radius(i, ft, point)  # a small tree: everyone within the radius
+            found = self._in_radius(i, ft, point)  # a small tree: everyone within the radius
+            if ft.stale > ft.ids.size and self._mostly_taken(ft):
+                self._build(key)  # queries wade through taken workers: a tree of the free ones
+            return found
         best_w, best_c = -1, math.inf
         kf = 16
         while ft.tree is not None:
@@ -1216,11 +1272,14 @@ class _FreeIndex:
                 ft.id_list = ft.ids.tolist()
             ids, taken = ft.id_list, self.taken
             free = [ids[x] for x in found if not taken[ids[x]]]
+            ft.stale += len(found) - len(free)
             if not free:
                 return -1
             return self._scan(i, free, -1, math.inf)[0]
         near = ft.ids[np.asarray(found, dtype=np.int64)]
-        near = near[self.taken_view[near] == 0]
+        free_near = near[self.taken_view[near] == 0]
+        ft.stale += near.size - free_near.size
+        near = free_near
         if near.size == 0:
             return -1
         best_w, _best_c, _n_taken = self._scan_numpy(i, near, -1, math.inf)
@@ -1323,10 +1382,13 @@ def _solve_estimate(backend: str, edges: int, nodes: int) -> float:
     return _SOLVE_SAFETY * (0.002 + unit * edges * math.sqrt(nodes))
 
 
-def _fit_k(k: int, n: int, m: int, budget: float, solver: str, tile_jobs: int) -> int:
-    """The largest k ≤ the rule's whose expected run fits 80 % of the budget (at least 8)."""
+def _fit_k(
+    k: int, kr: int, n: int, m: int, budget: float, solver: str, tile_jobs: int
+) -> tuple[int, int]:
+    """The largest (k, kr), both scaled down alike from the rule's, whose expected run fits 80 %
+    of the budget (each at least 8). The time model counts their mean, (k + kr) / 2."""
     if n == 0 or m == 0:
-        return k
+        return k, kr
     backend = "scipy" if solver == "scipy" else "ortools"
     size = max(n, m)
     tile = min(n, tile_jobs)
@@ -1335,7 +1397,9 @@ def _fit_k(k: int, n: int, m: int, budget: float, solver: str, tile_jobs: int) -
         math.sqrt(tile * (1 + m / n))
     )
     room = 0.8 * budget - _STAGE_FIXED * size - tiles * _SOLVE_SAFETY * 0.002
-    return int(max(8, min(k, math.floor(room / per_k))))
+    mean = (k + kr) / 2
+    scale = min(1.0, max(0.0, room / per_k) / mean) if mean > 0 else 1.0
+    return max(8, min(k, math.floor(k * scale))), max(8, min(kr, math.floor(kr * scale)))
 
 
 def _ortools_available() -> bool:
@@ -1553,13 +1617,23 @@ def match(
     imbalance = 1.0
     if options.k is not None:
         k_rule = k = options.k
+        kr = options.reverse_k if options.reverse_k is not None else k
     else:
         if n and m:
             at_jobs, _at_workers = _local_ratios(prob)
             imbalance = float(np.clip(at_jobs, 1.0, 8.0).mean())
         k_rule = adaptive_k(n, m, imbalance)
-        k = _fit_k(k_rule, n, m, options.time_budget_s, options.solver, options.tile_jobs)
-    kr = options.reverse_k if options.reverse_k is not None else k
+        k, kr = _fit_k(
+            k_rule,
+            adaptive_reverse_k(n, m, imbalance),
+            n,
+            m,
+            options.time_budget_s,
+            options.solver,
+            options.tile_jobs,
+        )
+        if options.reverse_k is not None:
+            kr = options.reverse_k
     k_of_job = np.full(n, k, dtype=np.int64)
     kr_of_worker = np.full(m, kr, dtype=np.int64)
     t = lap("prepare", start)
@@ -1596,7 +1670,7 @@ def match(
         if final_cost > greedy_cost:  # cannot happen beyond rounding; keep the promise anyway
             worker_of, path, reason = greedy_of.copy(), "greedy", "greedy was cheaper"
     result = _result(prob, cand, worker_of, path, reason, greedy_cost, k, n_edges, timings)
-    result.k_rule, result.imbalance = k_rule, imbalance
+    result.k_rule, result.imbalance, result.reverse_k = k_rule, imbalance, kr
     lap("explain", t)
     timings["total"] = clock() - start
     return result

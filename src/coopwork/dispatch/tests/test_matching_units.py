@@ -15,6 +15,7 @@ from coopwork.dispatch.matching import (
     Weights,
     WorkerPool,
     adaptive_k,
+    adaptive_reverse_k,
     cost_matrix,
     match,
 )
@@ -149,6 +150,28 @@ def test_adaptive_k_grows_with_the_batch() -> None:
     assert ks == sorted(ks)
     assert ks[0] >= 8 and ks[-1] <= 64
     assert adaptive_k(0, 10) == 1
+
+
+def test_crowding_lengthens_the_workers_lists_more_than_the_jobs() -> None:
+    """In a crowd the workers' side carries the quality (see adaptive_reverse_k): crowding
+    raises the reverse lists steeply, the jobs' own lists only for dense batches."""
+    for n in (1000, 2000, 5000, 10_000):
+        assert adaptive_reverse_k(n, n, 1.0) == adaptive_k(n, n, 1.0)
+        crowded = adaptive_reverse_k(n, n, 3.0)
+        assert crowded > adaptive_k(n, n, 3.0)
+        assert crowded >= 3 * adaptive_reverse_k(n, n, 1.0)
+    assert adaptive_k(2000, 2000, 3.0) < adaptive_k(10_000, 10_000, 3.0) / 2
+    assert adaptive_reverse_k(0, 10) == 1
+    assert adaptive_reverse_k(10**6, 10**6, 8.0) == 128
+
+
+def test_a_short_budget_shortens_both_sides_alike() -> None:
+    c = city(2000, 2000, demand="centre", seed=3)
+    full = match(c.jobs, c.workers, Weights(), MatchOptions(radius_m=3000.0, time_budget_s=5.0))
+    tight = match(c.jobs, c.workers, Weights(), MatchOptions(radius_m=3000.0, time_budget_s=0.25))
+    assert full.reverse_k > full.k and full.k == full.k_rule
+    assert 8 <= tight.k < full.k and 8 <= tight.reverse_k < full.reverse_k
+    assert tight.reverse_k / full.reverse_k == pytest.approx(tight.k / full.k, abs=0.1)
 
 
 @pytest.mark.parametrize(
