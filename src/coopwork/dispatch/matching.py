@@ -1227,8 +1227,10 @@ class _FreeIndex:
         point = prob.P[i]
         if ft.tree is not None and ft.ids.size <= _BALL_TREE:
             found = self._in_radius(i, ft, point)  # a small tree: everyone within the radius
-            if ft.stale > ft.ids.size and self._mostly_taken(ft):
-                self._build(key)  # queries wade through taken workers: a tree of the free ones
+            if ft.stale > ft.ids.size // 2:
+                ft.stale = 0
+                if self._mostly_taken(ft):
+                    self._build(key)  # queries wade through taken workers: a tree of free ones
             return found
         best_w, best_c = -1, math.inf
         kf = 16
@@ -1266,7 +1268,7 @@ class _FreeIndex:
     def _in_radius(self, i: int, ft: _FreeTree, point: FloatArray) -> int:
         """The cheapest free feasible worker of the tree within the radius (exact), or −1."""
         found = ft.tree.query_ball_point(point, r=self.prob.radius_index)
-        if len(found) <= 48 and self.prob.options.coordinates == "planar":
+        if len(found) <= 160 and self.prob.options.coordinates == "planar":
             # a crowd's usual answer is "all of them taken": plain Python beats numpy's overhead
             if ft.id_list is None:
                 ft.id_list = ft.ids.tolist()
