@@ -848,7 +848,7 @@ class _Fetched:
     """A pass of _fill over the rows it left pending, for the next pass to reuse."""
 
     local: IntArray  # rows of the bucket, increasing
-    kf: int
+    kfs: tuple[int, ...]  # fetch width per vehicle kind (columns laid out kind after kind)
     w: IntArray
     cost: FloatArray
     eta: FloatArray
@@ -863,7 +863,7 @@ class _Fetched:
             return parts[0]
         return _Fetched(
             np.concatenate([p.local for p in parts]),
-            parts[0].kf,
+            parts[0].kfs,
             *(
                 np.concatenate([getattr(p, name) for p in parts])
                 for name in ("w", "cost", "eta", "lbc", "lbe", "kth_cost", "alt_eta")
@@ -909,21 +909,25 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
         return _Bucket(jobs, k, out_w, out_c)
     uses = np.stack([_group_uses(prob, g) for g in prob.groups])  # (groups, n)
     w_eta, U = prob.weights.eta, prob.U
-    largest = max(g.ids.size for g in prob.groups)
     pending = np.arange(jobs.size, dtype=np.int64)  # rows of this bucket
-    kf = k + 8
+    kfs = _fetch_widths(prob, jobs, uses, k)
     prev: _Fetched | None = None
+    prev_offsets: list[int] = []
     while pending.size:
-        capped = kf >= min(largest, _MAX_FETCH)
+        capped = all(
+            kf >= min(g.ids.size, _MAX_FETCH) for kf, g in zip(kfs, prob.groups, strict=True)
+        )
+        offsets = np.concatenate([[0], np.cumsum(kfs)]).tolist()
+        width_all = offsets[-1]
         still: list[IntArray] = []
         kept: list[_Fetched] = []
         for a in range(0, pending.size, _CHUNK_ROWS):
             local = pending[a : a + _CHUNK_ROWS]
             rows = jobs[local]
             r = rows.size
-            w = np.full((r, n_groups * kf), -1, dtype=np.int64)
-            cost = np.full((r, n_groups * kf), np.inf)
-            eta = np.full((r, n_groups * kf), np.inf)
+            w = np.full((r, width_all), -1, dtype=np.int64)
+            cost = np.full((r, width_all), np.inf)
+            eta = np.full((r, width_all), np.inf)
             lbc = np.full((r, n_groups), np.inf)  # per kind: unseen workers cost at least this
             lbe = np.full((r, n_groups), np.inf)  # and are at least this far in ETA
             at = None if prev is None else np.searchsorted(prev.local, local)
@@ -941,17 +945,18 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
                     )
                     if np.any(settled):
                         rs, os_ = sel[settled], old[settled]
-                        src = slice(gi * prev.kf, (gi + 1) * prev.kf)
-                        dst = slice(gi * kf, gi * kf + prev.kf)
+                        was = prev.kfs[gi]
+                        src = slice(prev_offsets[gi], prev_offsets[gi] + was)
+                        dst = slice(offsets[gi], offsets[gi] + was)
                         w[rs, dst], cost[rs, dst] = prev.w[os_, src], prev.cost[os_, src]
                         eta[rs, dst] = prev.eta[os_, src]
                         lbc[rs, gi], lbe[rs, gi] = prev.lbc[os_, gi], prev.lbe[os_, gi]
                         sel = sel[~settled]
                         if sel.size == 0:
                             continue
-                gw, _gd, geta, gcost, frontier = _query(prob, g, rows[sel], kf)
+                gw, _gd, geta, gcost, frontier = _query(prob, g, rows[sel], kfs[gi])
                 width = gw.shape[1]
-                block = slice(gi * kf, gi * kf + width)
+                block = slice(offsets[gi], offsets[gi] + width)
                 w[sel, block], cost[sel, block] = gw, gcost
                 eta[sel, block] = np.where(np.isfinite(gcost), geta, np.inf)
                 lbc[sel, gi] = w_eta * frontier / g.vmax + g.wc_min + prob.jc[rows[sel]]
@@ -976,7 +981,7 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
                 kept.append(
                     _Fetched(
                         local[again],
-                        kf,
+                        kfs,
                         w[again],
                         cost[again],
                         eta[again],
@@ -989,10 +994,35 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
         pending = np.concatenate(still)
         # what the next, wider pass may reuse (bounded: big batches query every kind again)
         prev = None
-        if kept and pending.size * n_groups * kf <= _REUSE_ENTRIES:
+        if kept and pending.size * width_all <= _REUSE_ENTRIES:
             prev = _Fetched.concat(kept)
-        kf *= 4
+            prev_offsets = offsets
+        kfs = tuple(4 * kf for kf in kfs)
     return _Bucket(jobs, k, out_w, out_c)
+
+
+_FETCH_SPARE = 4
+
+
+def _fetch_widths(prob: _Problem, jobs: IntArray, uses: BoolArray, k: int) -> tuple[int, ...]:
+    """How many of each vehicle kind a job's first query fetches, for about k + 8 in all.
+
+    A kind's share of a job's cheapest workers is about its share of (workers × top speed²)
+    among the kinds the job accepts (a pickup costing at most c reaches c × speed away): the
+    fast kinds fill most of the list, the slow ones only their own neighbourhood. Each kind gets
+    1.25 × the largest share it has among the jobs (+ a spare of 4, at most k + 8); a list the
+    first fetch leaves inexact is widened anyway.
+    """
+    weight = np.array([g.ids.size * g.vmax**2 for g in prob.groups])
+    used = uses[:, jobs]  # (kinds, jobs)
+    totals = (weight[:, None] * used).sum(axis=0)
+    share = np.where(used, weight[:, None] / np.maximum(totals, 1e-300)[None, :], 0.0)
+    top = share.max(axis=1) if jobs.size else np.zeros(len(prob.groups))
+    base = k + 8
+    return tuple(
+        int(min(base, math.ceil(1.25 * base * float(x)) + _FETCH_SPARE)) if x > 0 else 1
+        for x in top.tolist()
+    )
 
 
 _REVERSE_OVERFETCH = 2
