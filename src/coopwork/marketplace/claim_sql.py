@@ -26,8 +26,9 @@ that order):
 4. ``held``: the assignment, slot 1. The unique index on (job, slot) still backs the lock up.
 5. ``withdrawn`` / ``accepted``: the job's other open offers are withdrawn, the worker's own is
    accepted (after the job's lock, the order ``offer_accept`` uses too).
-6. ``audit``: two pending audit entries, ``job.claimed`` (the assignment) and ``job.fill`` (the
-   job), exactly the rows ``audit_append`` writes; ``audit_seal_after_commit`` seals them.
+6. ``audit``: one pending audit entry, ``job.claimed`` on the job with the assignment, its slot
+   and the fill's states (``from``/``to``), exactly the row ``_claim_locked`` writes through
+   ``audit_append`` for a claim that fills a job; ``audit_seal_after_commit`` seals it.
 
 The final SELECT returns the new assignment's id (NULL when nothing was claimed) and what the
 caller needs to explain a refusal without another query.
@@ -150,14 +151,12 @@ audit AS (
     INSERT INTO {AuditEntry._meta.db_table} (
         chain, seq, cooperative_id, actor_id, actor_label, action, object_type, object_id, data,
         created_at, prev_hash, hash)
-    SELECT $5, NULL, $1, $2, $6, e.action, e.object_type, e.object_id, e.data, $4, '', ''
-    FROM held, LATERAL (VALUES
-        (1, 'job.claimed', {_lit(Assignment._meta.label_lower)}, held.id::text,
-         jsonb_build_object('job', $3, 'slot', 1)),
-        (2, 'job.fill', {_lit(Job._meta.label_lower)}, $3::text,
-         jsonb_build_object('from', {_lit(lifecycle.OPEN)}::text, 'to', {_lit(FILL.target)}::text))
-    ) AS e(n, action, object_type, object_id, data)
-    ORDER BY e.n
+    SELECT $5, NULL, $1, $2, $6, 'job.claimed', {_lit(Job._meta.label_lower)}, $3::text,
+           jsonb_build_object('assignment', held.id, 'slot', 1,
+                              'from', {_lit(lifecycle.OPEN)}::text,
+                              'to', {_lit(FILL.target)}::text),
+           $4, '', ''
+    FROM held
 )
 SELECT (SELECT id FROM held), EXISTS (SELECT 1 FROM me), me.skills, me.vehicle, me.capacity_kg,
        snap.id IS NOT NULL, snap.status, snap.kind, snap.positions, snap.skills,

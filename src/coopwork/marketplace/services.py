@@ -501,8 +501,12 @@ def _move(
     actor: User | None,
     roles: set[str],
     data: dict[str, Any] | None = None,
+    action: str | None = None,
 ) -> None:
-    """Apply one lifecycle transition to a locked job: check, write, audit, announce."""
+    """Apply one lifecycle transition to a locked job: check, write, audit, announce.
+
+    The audit entry is ``job.<transition>`` unless ``action`` names the change that caused it (a
+    claim that fills the job is one ``job.claimed`` entry carrying the transition's states)."""
     ok, reason = lifecycle.allowed(transition, state=job.status, kind=job.kind, roles=roles)
     if not ok:
         if reason == "role":
@@ -519,7 +523,7 @@ def _move(
     audit_append(
         cooperative=job.cooperative,
         actor=actor,
-        action=f"job.{transition}",
+        action=action or f"job.{transition}",
         target=job,
         data={"from": before, "to": job.status, **(data or {})},
     )
@@ -929,16 +933,23 @@ def _claim_locked(*, cooperative: Cooperative, job_id: int, worker: User) -> Ass
     Offer.objects.filter(job=job, worker_id=worker.pk, status=OfferStatus.OFFERED).update(
         status=OfferStatus.ACCEPTED, answered_at=timezone.now()
     )
-    audit_append(
-        cooperative=cooperative,
-        actor=worker,
-        action="job.claimed",
-        target=assignment,
-        data={"job": job.pk, "slot": slot},
-    )
-    if len(free) == 1:  # that was the last free position
-        _move(job, "fill", actor=worker, roles={"worker"})
+    if len(free) == 1:  # the last free position: one entry on the job records claim and fill
+        _move(
+            job,
+            "fill",
+            actor=worker,
+            roles={"worker"},
+            action="job.claimed",
+            data={"assignment": assignment.pk, "slot": slot},
+        )
     else:
+        audit_append(
+            cooperative=cooperative,
+            actor=worker,
+            action="job.claimed",
+            target=assignment,
+            data={"job": job.pk, "slot": slot},
+        )
         _announce(job, "job.claimed", {"status": job.status, "slot": slot})
     return assignment
 

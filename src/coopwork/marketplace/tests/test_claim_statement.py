@@ -158,7 +158,7 @@ def _normalised(rows: dict[str, Any]) -> dict[str, Any]:
     """The rows with the job's own id taken out, so two jobs can be compared."""
     audit = []
     for action, actor, label, object_type, data in rows["audit"]:
-        data = {k: ("JOB" if k == "job" else v) for k, v in data.items()}
+        data = {k: (k.upper() if k in ("job", "assignment") else v) for k, v in data.items()}
         audit.append((action, actor, label, object_type, data))
     return {**rows, "audit": audit}
 
@@ -204,7 +204,14 @@ def test_a_win_writes_what_the_locked_path_writes(
     statement_rows = _normalised(_job_rows(by_statement))
     assert statement_rows == lock_rows
     assert statement_rows["status"] == lifecycle.ASSIGNED
-    assert [a[0] for a in statement_rows["audit"]][-2:] == ["job.claimed", "job.fill"]
+    # One entry on the job records both the claim and the fill it caused.
+    assert [a[0] for a in statement_rows["audit"] if a[0].startswith("job.")] == [
+        "job.booked",
+        "job.claimed",
+    ]
+    entry = AuditEntry.objects.get(action="job.claimed", object_id=str(by_statement.pk))
+    assert (entry.object_type, entry.actor_id) == ("marketplace.job", driver.pk)
+    assert entry.data == {"assignment": a2.pk, "slot": 1, "from": "open", "to": "assigned"}
     assert statement_rows["offers"] == sorted([(driver.pk, "accepted"), (rival.pk, "withdrawn")])
     # One live event each, the same apart from the job.
     assert [(e.name, e.payload["status"], e.payload["from"]) for e in received] == [
@@ -277,8 +284,10 @@ def test_the_statement_is_prepared_once_per_connection(coop, cast):
     verbs = [q["sql"].split()[0] for q in queries if "coopwork_marketplace_claim_one" in q["sql"]]
     assert verbs == ["PREPARE", "EXECUTE", "EXECUTE", "EXECUTE"]
     assert audit_verify_chain(chain_key(coop)) is None
-    last = AuditEntry.objects.filter(chain=chain_key(coop)).order_by("-seq")[:2]
-    assert [e.action for e in reversed(last)] == ["job.claimed", "job.fill"]
+    last = AuditEntry.objects.filter(chain=chain_key(coop)).order_by("-seq")[:3]
+    assert [(e.action, e.object_id) for e in reversed(last)] == [
+        ("job.claimed", str(ride.pk)) for ride in rides
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -195,6 +195,57 @@ def test_partly_filled_shift_can_start(coop):
     assert trial_balance(cooperative=coop).balanced
 
 
+def test_a_claim_that_fills_the_job_is_one_audit_entry_on_the_job(coop):
+    """The claim that takes the last free position records the claim and the fill in one entry on
+    the job (assignment, slot, from, to); an earlier position of a shift is recorded on its
+    assignment. The job's timeline reads the fill from that entry."""
+    from coopwork.core.audit import audit_seal
+    from coopwork.core.models import AuditEntry
+    from coopwork.marketplace.selectors import job_timeline
+
+    client = make_client("hall")
+    first, second = make_worker(coop, "first"), make_worker(coop, "second")
+    rider = make_worker(coop, "rider", vehicle="car")
+    shift = job_book(
+        cooperative=coop, client=client, request=shift_request(at(weekday(2), 14), positions=2)
+    )
+    ride = job_book(cooperative=coop, client=client, request=ride_request(at(weekday(2), 10)))
+    a1 = job_claim(cooperative=coop, job_id=shift.pk, worker=first)
+    a2 = job_claim(cooperative=coop, job_id=shift.pk, worker=second)
+    a3 = job_claim(cooperative=coop, job_id=ride.pk, worker=rider)
+
+    def claims(job):
+        entries = AuditEntry.objects.filter(action__in=["job.claimed", "job.fill"]).order_by("id")
+        return [
+            (e.action, e.object_type, e.actor_id, e.data)
+            for e in entries
+            if e.data.get("job") == job.pk or e.object_id == str(job.pk)
+        ]
+
+    assert claims(shift) == [
+        ("job.claimed", "marketplace.assignment", first.pk, {"job": shift.pk, "slot": 1}),
+        (
+            "job.claimed",
+            "marketplace.job",
+            second.pk,
+            {"assignment": a2.pk, "slot": 2, "from": "open", "to": "assigned"},
+        ),
+    ]
+    assert a1.slot == 1
+    assert claims(ride) == [
+        (
+            "job.claimed",
+            "marketplace.job",
+            rider.pk,
+            {"assignment": a3.pk, "slot": 1, "from": "open", "to": "assigned"},
+        )
+    ]
+    audit_seal()  # the test's transaction never commits: seal as a commit would
+    for job, worker in ((shift, second), (ride, rider)):
+        steps = job_timeline(job=job)
+        assert [(s.status, s.by) for s in steps] == [("open", "hall"), ("assigned", str(worker))]
+
+
 # --- Ride -------------------------------------------------------------------------------------
 
 
