@@ -1272,7 +1272,7 @@ class _FreeIndex:
             loc = np.asarray(loc, dtype=np.int64).reshape(kq)
             hit = loc < ids.size
             fetched = ids[loc[hit]]
-            if planar and fetched.size <= 48:  # a Python loop beats numpy's call overhead
+            if planar and fetched.size <= 160:  # a Python loop beats numpy's call overhead
                 best_w, best_c, n_taken = self._scan(i, fetched.tolist(), best_w, best_c)
             else:
                 best_w, best_c, n_taken = self._scan_numpy(i, fetched, best_w, best_c)
