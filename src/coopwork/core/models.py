@@ -156,13 +156,26 @@ class AuditEntry(models.Model):
     chain = models.CharField(max_length=40)
     # Set when the entry is sealed into the chain (right after commit); NULL while pending.
     seq = models.PositiveBigIntegerField(null=True, blank=True)
+    # Neither foreign key has an index of its own (each was written at every insert and again at
+    # sealing): nothing reads entries by co-op or by actor but the check that refuses deleting
+    # a co-op or a user who acted, a sequential scan on a rare administrative act. The chain
+    # holds the co-op for every read, and a job's timeline has its own index below.
     cooperative = models.ForeignKey(
-        Cooperative, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Cooperative,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # PROTECT, not SET_NULL: nulling actor_id would rewrite a hashed entry (refused by the
     # PostgreSQL trigger, and a broken chain on SQLite). Deactivate users who acted instead.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=80)
@@ -187,7 +200,14 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(
                 fields=["chain", "id"], condition=models.Q(seq__isnull=True), name="audit_pending"
-            )
+            ),
+            # A job's entries, which its timeline reads (``marketplace.selectors.job_timeline``);
+            # entries about other objects are not indexed by object.
+            models.Index(
+                fields=["object_id"],
+                condition=models.Q(object_type="marketplace.job"),
+                name="audit_job_entries",
+            ),
         ]
 
     def __str__(self) -> str:

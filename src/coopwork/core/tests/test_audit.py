@@ -199,6 +199,35 @@ def test_a_user_who_acted_cannot_be_deleted(chain, board_user, coop):
     assert audit_verify_chain(chain) is None
 
 
+@pytest.mark.postgres
+def test_the_audit_tables_foreign_keys_have_no_index_and_a_jobs_entries_have_one(chain, coop):
+    """Migration core/0008: the co-op and actor keys stay constraints without an index of their
+    own (written at every insert and sealing, read by nothing but a deletion's check); a job's
+    entries have a partial index, which its timeline's query can use."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'core_auditentry'")
+        assert {row[0] for row in cursor.fetchall()} == {
+            "core_auditentry_pkey",
+            "audit_pending",
+            "audit_seq_unique_per_chain",
+            "audit_job_entries",
+        }
+        cursor.execute(
+            "SELECT a.attname FROM pg_constraint c"
+            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+            " WHERE c.conrelid = 'core_auditentry'::regclass AND c.contype = 'f'"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == ["actor_id", "cooperative_id"]
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask whether it can
+    timeline = AuditEntry.objects.filter(
+        cooperative_id=coop.pk, object_type="marketplace.job", object_id="1"
+    ).order_by("seq")
+    assert "audit_job_entries" in timeline.explain()
+    with pytest.raises(ProtectedError) as refused:  # the co-op's entries still protect it
+        coop.delete()
+    assert any(isinstance(o, AuditEntry) for o in refused.value.protected_objects)
+
+
 # --- tampering ---------------------------------------------------------------------------------
 
 
