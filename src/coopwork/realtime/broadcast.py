@@ -7,6 +7,11 @@ in a new thread for every event, about half a millisecond of CPU per claim; ther
 keeps one event loop of its own and runs the sends on it, in the calling thread. Sync code called
 from inside a loop that is not the server's (a loop already runs in the thread, so this thread's
 own loop cannot) sends from a short-lived thread instead of dropping the event.
+
+With the in-memory layer (no ``REDIS_URL``) every listener is a consumer of this process, so an
+event none of whose groups has a member is not sent at all: no event loop runs for it (most
+claims are heard by nobody in the process that made them). Other layers reach other processes,
+so their events are always sent.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import threading
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from coopwork.core.events import Event
 
@@ -47,7 +52,7 @@ def _in_server_thread() -> bool:
 
 def broadcast_event(event: Event) -> None:
     layer = get_channel_layer()
-    if layer is None or not event.audiences:
+    if layer is None or not event.audiences or _nobody_listens(layer, event.audiences):
         return
     message = {"type": "coop.event", "name": event.name, "payload": event.payload}
 
@@ -65,6 +70,15 @@ def broadcast_event(event: Event) -> None:
         sender.join()
     else:
         _thread_loop().run_until_complete(send_all())
+
+
+def _nobody_listens(layer: Any, audiences: tuple[str, ...]) -> bool:
+    """Whether the in-memory layer has no member in any of these groups (so a send would reach
+    nobody). A group a consumer joins meanwhile would have missed the send anyway."""
+    if type(layer) is not InMemoryChannelLayer:  # a subclass may do more with a send
+        return False
+    groups: dict[str, Any] = layer.groups
+    return not any(groups.get(group) for group in audiences)
 
 
 def _foreign_loop_running() -> bool:

@@ -197,8 +197,9 @@ def test_a_win_writes_what_the_locked_path_writes(
     assert [sql.split()[0] for sql in claim_statements(queries)] == ["EXECUTE"]
 
     stored = Assignment.objects.get(pk=a2.pk)
-    for field in ("job_id", "worker_id", "status", "slot", "manual", "assigned_at"):
+    for field in [f.attname for f in Assignment._meta.concrete_fields]:  # the row, as stored
         assert getattr(a2, field) == getattr(stored, field), field
+    assert not a2._state.adding and a2._state.db == stored._state.db
     assert a2.worker is driver and a1.status == a2.status == AssignmentStatus.ACTIVE
     lock_rows = _normalised(_job_rows(by_lock))
     statement_rows = _normalised(_job_rows(by_statement))

@@ -65,3 +65,30 @@ def test_sync_code_inside_another_running_loop_still_sends():
     message = _run(layer.receive(channel))
     assert (message["name"], message["payload"]) == ("test.nested", {"n": 1})
     _run(layer.group_discard("bcast-nested", channel))
+
+
+def test_with_the_in_memory_layer_an_event_nobody_listens_to_runs_no_loop(monkeypatch):
+    """Every listener of the in-memory layer is in this process: an event to groups without a
+    member is not sent (no event loop runs); one group with a member is enough to send it."""
+    layer = get_channel_layer()
+    channel = _run(layer.new_channel())
+    _run(layer.group_add("bcast-heard", channel))
+    loop = broadcast._thread_loop()
+    runs = []
+    original = loop.run_until_complete
+
+    def counted(coro):
+        runs.append(1)
+        return original(coro)
+
+    monkeypatch.setattr(loop, "run_until_complete", counted)
+    broadcast.broadcast_event(Event("test.unheard", None, {}, ("bcast-nobody", "bcast-nobody2")))
+    assert runs == []
+    broadcast.broadcast_event(Event("test.heard", None, {}, ("bcast-nobody", "bcast-heard")))
+    assert runs == [1]
+    monkeypatch.undo()
+    message = _run(layer.receive(channel))
+    assert message["name"] == "test.heard"
+    _run(layer.group_discard("bcast-heard", channel))
+    # Once the last member left, the group is gone and its events are not sent.
+    assert not layer.groups.get("bcast-heard")
