@@ -303,7 +303,8 @@ class MatchOptions:
     k: int | None = None
     """Candidates per job; None = :func:`adaptive_k`, lowered if needed to fit the budget."""
     reverse_k: int | None = None
-    """Cheapest feasible jobs per worker added to the graph; None = ``k``."""
+    """Cheapest feasible jobs per worker added to the graph; None = :func:`adaptive_reverse_k`
+    (or ``k`` when ``k`` is given)."""
     smoothing_s: float = DEFAULT_SMOOTHING_S
     reference_rate: float | None = None
     """Fairness reference rate (received per active second); None = the pool's own."""
@@ -792,12 +793,12 @@ def _smallest(key: FloatArray, ids: IntArray, k: int) -> tuple[IntArray, FloatAr
 
 @dataclass(eq=False)
 class _Bucket:
-    """Jobs sharing one list length: k candidates for the graph, 2k kept for the greedy."""
+    """Jobs sharing one list length: k candidates for the graph, max(2k, 48) kept for the greedy."""
 
     jobs: IntArray
     k: int
-    worker: IntArray  # (rows, 2k) feasible workers by (cost, id), −1 padded
-    cost: FloatArray  # (rows, 2k)
+    worker: IntArray  # (rows, L = max(2k, 48)) feasible workers by (cost, id), −1 padded
+    cost: FloatArray  # (rows, L)
 
 
 @dataclass(eq=False)
@@ -839,6 +840,7 @@ class _Candidates:
 
 
 _CHUNK_ROWS = 8192
+_CHUNK_ENTRIES = 1 << 20  # (rows × fetched) per reverse query, to bound memory
 _GREEDY_LIST = 48  # entries kept per job for the greedy, at least (2k when longer)
 _REUSE_ENTRIES = 2_000_000  # fetched entries kept from one pass of _fill for the next
 
@@ -892,13 +894,14 @@ def _candidates(prob: _Problem, k_of_job: IntArray) -> _Candidates:
 
 
 def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
-    """The k cheapest feasible workers with cost < U of each job, exactly, and up to 2k.
+    """The k cheapest feasible workers with cost < U of each job, exactly, and up to
+    L = max(2k, 48).
 
     Each vehicle kind the job accepts is queried for its kf nearest workers; the union is sorted
     by (cost, id). The k-th cost must be below the lowest cost an unseen worker could have
     (distance to the farthest fetched worker of a kind ÷ that kind's top speed, plus the kind's
     best fairness term), and so must the third-nearest ETA: otherwise kf grows ×4 for that job.
-    Entries costing less than ``bound`` (unseen workers and fetched ones past 2k cost at least
+    Entries costing less than ``bound`` (unseen workers and fetched ones past L cost at least
     that) are exact too, which the greedy uses before it has to search.
     """
     L = max(2 * k, _GREEDY_LIST)
@@ -913,10 +916,11 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
     kfs = _fetch_widths(prob, jobs, uses, k)
     prev: _Fetched | None = None
     prev_offsets: list[int] = []
+    caps = [min(g.ids.size, _MAX_FETCH) for g in prob.groups]
     while pending.size:
-        capped = all(
-            kf >= min(g.ids.size, _MAX_FETCH) for kf, g in zip(kfs, prob.groups, strict=True)
-        )
+        # the last pass: every kind the pending jobs accept is fetched as wide as it goes
+        used = [bool(u) for u in np.any(uses[:, jobs[pending]], axis=1)]
+        capped = all(kf >= cap for kf, cap, u in zip(kfs, caps, used, strict=True) if u)
         offsets = np.concatenate([[0], np.cumsum(kfs)]).tolist()
         width_all = offsets[-1]
         still: list[IntArray] = []
@@ -997,7 +1001,7 @@ def _fill(prob: _Problem, cand: _Candidates, jobs: IntArray, k: int) -> _Bucket:
         if kept and pending.size * width_all <= _REUSE_ENTRIES:
             prev = _Fetched.concat(kept)
             prev_offsets = offsets
-        kfs = tuple(4 * kf for kf in kfs)
+        kfs = tuple(min(4 * kf, max(kf, cap)) for kf, cap in zip(kfs, caps, strict=True))
     return _Bucket(jobs, k, out_w, out_c)
 
 
@@ -1078,13 +1082,14 @@ def _local_ratios(prob: _Problem) -> tuple[FloatArray, FloatArray]:
 
 def _feasible_share(prob: _Problem, g: _Group, jobs_g: IntArray) -> FloatArray:
     """For each worker of group g, the share of the jobs jobs_g it could take (skills, vehicle,
-    load; at least 5 %). Without feasibility classes, the group's workers share one guess (½)."""
+    load; 0 for none). Without feasibility classes, the group's workers share one guess (½)."""
     if prob.classes is None:
         return np.full(g.ids.size, 0.5)
     job_class, worker_class, table, n_wc = prob.classes
     counts = np.bincount(job_class[jobs_g], minlength=table.size // n_wc)
     per_class = counts @ table.reshape(-1, n_wc) / jobs_g.size  # (worker classes,)
-    return np.maximum(per_class[worker_class[g.ids]], 0.05)
+    share: FloatArray = per_class[worker_class[g.ids]]
+    return share
 
 
 def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
@@ -1113,15 +1118,22 @@ def _reverse_edges(prob: _Problem, kr_of_worker: IntArray) -> tuple[IntArray, In
         # how many to fetch for kr feasible ones: kr ÷ the share of the tree's jobs the worker
         # could take (from the feasibility classes), rounded up to a multiple of 8 so that
         # workers share queries
+        # (a worker who can take none of them fetches nothing; nobody fetches past _MAX_FETCH)
         share = _feasible_share(prob, g, jobs_g)
-        want = (_REVERSE_OVERFETCH if credit else 1) * (kr_g + _REVERSE_SPARE) / share
-        kq_g = np.minimum(np.ceil(want / 8) * 8, jobs_g.size).astype(np.int64)
+        kr_g = np.where(share > 0, kr_g, 0)
+        want = (
+            (_REVERSE_OVERFETCH if credit else 1)
+            * (kr_g + _REVERSE_SPARE)
+            / np.maximum(share, 1e-9)
+        )
+        kq_g = np.minimum(np.ceil(want / 8) * 8, min(jobs_g.size, _MAX_FETCH)).astype(np.int64)
         for kq, kr in {(a, b) for a, b in zip(kq_g.tolist(), kr_g.tolist(), strict=True)}:
             if kr <= 0:
                 continue
             bucket = g.ids[(kr_g == kr) & (kq_g == kq)]
-            for a in range(0, bucket.size, _CHUNK_ROWS):
-                wk_idx = bucket[a : a + _CHUNK_ROWS]
+            rows_per_chunk = max(1, _CHUNK_ENTRIES // kq)
+            for a in range(0, bucket.size, rows_per_chunk):
+                wk_idx = bucket[a : a + rows_per_chunk]
                 dist, loc = tree.query(
                     prob.Q[wk_idx],
                     k=kq,
@@ -1657,7 +1669,9 @@ def match(
         k_rule = adaptive_k(n, m, imbalance)
         k, kr = _fit_k(
             k_rule,
-            adaptive_reverse_k(n, m, imbalance),
+            options.reverse_k
+            if options.reverse_k is not None
+            else adaptive_reverse_k(n, m, imbalance),
             n,
             m,
             options.time_budget_s,

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from coopwork.dispatch import matching
 from coopwork.dispatch.matching import (
     ALL_VEHICLES,
     EARTH_RADIUS_M,
@@ -234,3 +235,48 @@ def test_a_small_month_prices_fairness() -> None:
     assert plain.served > 0 and fair.served > 0
     assert plain.jobs.sum() == plain.served
     assert 0 <= fair.gini_rate <= 1 and 0 <= plain.gini_jobs <= 1
+
+
+def test_list_widening_stops_at_the_fetch_cap_for_every_kind(monkeypatch) -> None:
+    """A kind no job uses (width 1) must not hold the others' widening back past the cap."""
+    monkeypatch.setattr(matching, "_MAX_FETCH", 64)
+    widths: list[int] = []
+    query = matching._query
+
+    def recording(prob, g, jobs_idx, kf):  # type: ignore[no-untyped-def]
+        widths.append(kf)
+        return query(prob, g, jobs_idx, kf)
+
+    monkeypatch.setattr(matching, "_query", recording)
+    c = city(600, 600, demand="centre", seed=5)
+    result = match(c.jobs, c.workers, Weights(), MatchOptions(radius_m=3000.0))
+    assert widths and max(widths) <= 64
+    taken = result.worker_of[result.worker_of >= 0]
+    assert taken.size == np.unique(taken).size
+
+
+def test_workers_who_can_take_no_job_fetch_none_on_the_reverse_side(monkeypatch) -> None:
+    rng = np.random.default_rng(1)
+    n = m = 400
+    jobs = JobBatch.create(
+        rng.uniform(0, 8000, n), rng.uniform(0, 8000, n), skills=np.full(n, 1, dtype=np.uint64)
+    )
+    skilled = np.zeros(m, dtype=np.uint64)
+    skilled[:4] = 1  # 1 % of the workers have the skill every job needs
+    workers = WorkerPool.create(
+        rng.uniform(0, 8000, m), rng.uniform(0, 8000, m), speed_mps=5.0, skills=skilled
+    )
+    fetched: list[tuple[int, int]] = []
+
+    class Tree(matching.cKDTree):  # type: ignore[misc]
+        def query(self, x, k=1, **kwargs):  # type: ignore[no-untyped-def]
+            fetched.append((len(np.atleast_2d(x)), k))
+            return super().query(x, k=k, **kwargs)
+
+    monkeypatch.setattr(matching, "cKDTree", Tree)
+    prob = matching._prepare(jobs, workers, Weights(), MatchOptions(radius_m=3000.0))
+    job_ids, worker_ids, _cost = matching._reverse_edges(prob, np.full(m, 16, dtype=np.int64))
+    assert set(worker_ids.tolist()) <= {0, 1, 2, 3}
+    assert sum(rows for rows, _k in fetched) == 4  # only the four who could take a job asked
+    assert all(k <= matching._MAX_FETCH for _rows, k in fetched)
+    assert job_ids.size > 0
