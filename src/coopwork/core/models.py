@@ -189,13 +189,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["chain", "seq"]
         constraints = [
-            # Sealed entries only: a pending entry (seq NULL) gets its entry when it is sealed,
-            # not a useless one at insert too.
-            models.UniqueConstraint(
-                fields=["chain", "seq"],
-                condition=models.Q(seq__isnull=False),
-                name="audit_seq_unique_per_chain",
-            )
+            # Over every row, pending ones too (as (chain, NULL), which never conflict): the
+            # audit log is listed and counted per chain through it, newest first.
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_unique_per_chain")
         ]
         indexes = [
             models.Index(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .audit import chain_key
@@ -139,9 +139,12 @@ def api_tokens(*, user: User) -> list[ApiToken]:
 
 
 def audit_entries(*, cooperative: Cooperative) -> QuerySet[AuditEntry]:
-    """The co-op's audit log, newest first (a queryset, so callers can paginate). Entries recorded
-    in the last instant may still be pending: their ``seq`` and hash are set once sealed."""
-    return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by("-id")
+    """The co-op's audit log, newest first (a queryset, so callers can paginate): entries still
+    pending (recorded in the last instant; their ``seq`` and hash are set once sealed) by id,
+    then the chain from its head down. Read backwards through the (chain, seq) index."""
+    return AuditEntry.objects.filter(chain=chain_key(cooperative)).order_by(
+        F("seq").desc(nulls_first=True), "-id"
+    )
 
 
 def user_languages(*, user_ids: Iterable[int]) -> dict[int, str]:
