@@ -60,10 +60,13 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         try:
             yield browser
         finally:
-            browser.close()
-            # The test body's queries between browser steps ran in this context (Playwright's
-            # greenlet), whose connection the test database's teardown does not see: close it,
-            # or on PostgreSQL it keeps the test database busy when it is dropped.
-            from django.db import connections
+            try:
+                browser.close()
+            finally:
+                # The test body's queries between browser steps ran in this context (Playwright's
+                # running loop makes Django keep connections per context), whose connection the
+                # test database's teardown does not see: close it, or on PostgreSQL it keeps the
+                # test database busy when it is dropped.
+                from django.db import connections
 
-            connections.close_all()
+                connections.close_all()

@@ -219,7 +219,8 @@ def test_a_claim_that_fills_the_job_is_one_audit_entry_on_the_job(coop):
         return [
             (e.action, e.object_type, e.actor_id, e.data)
             for e in entries
-            if e.data.get("job") == job.pk or e.object_id == str(job.pk)
+            if e.data.get("job") == job.pk
+            or (e.object_type == "marketplace.job" and e.object_id == str(job.pk))
         ]
 
     assert claims(shift) == [
