@@ -3,7 +3,7 @@
 import asyncio
 import threading
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from coopwork.core.events import Event
 from coopwork.realtime import broadcast
@@ -67,9 +67,30 @@ def test_sync_code_inside_another_running_loop_still_sends():
     _run(layer.group_discard("bcast-nested", channel))
 
 
-def test_with_the_in_memory_layer_an_event_nobody_listens_to_runs_no_loop(monkeypatch):
+class OtherLayer(InMemoryChannelLayer):
+    """Stands for any layer but the plain in-memory one (Redis in production and in CI's
+    PostgreSQL run): its listeners may be in other processes."""
+
+
+def test_with_another_layer_every_event_is_sent(settings, monkeypatch):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.OtherLayer"}}
+    loop = broadcast._thread_loop()
+    runs = []
+    original = loop.run_until_complete
+
+    def counted(coro):
+        runs.append(1)
+        return original(coro)
+
+    monkeypatch.setattr(loop, "run_until_complete", counted)
+    broadcast.broadcast_event(Event("test.unheard", None, {}, ("bcast-nobody",)))
+    assert runs == [1]
+
+
+def test_with_the_in_memory_layer_an_event_nobody_listens_to_runs_no_loop(settings, monkeypatch):
     """Every listener of the in-memory layer is in this process: an event to groups without a
     member is not sent (no event loop runs); one group with a member is enough to send it."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     layer = get_channel_layer()
     channel = _run(layer.new_channel())
     _run(layer.group_add("bcast-heard", channel))
