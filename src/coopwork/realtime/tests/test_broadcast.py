@@ -67,15 +67,10 @@ def test_sync_code_inside_another_running_loop_still_sends():
     _run(layer.group_discard("bcast-nested", channel))
 
 
-class OtherLayer(InMemoryChannelLayer):
-    """Stands for any layer but the plain in-memory one (Redis in production and in CI's
-    PostgreSQL run): its listeners may be in other processes."""
-
-
-def test_with_another_layer_every_event_is_sent(settings, monkeypatch):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.OtherLayer"}}
+def _count_loop_runs(monkeypatch) -> list[int]:
+    """A list that gets one item each time this thread's event loop runs a send."""
     loop = broadcast._thread_loop()
-    runs = []
+    runs: list[int] = []
     original = loop.run_until_complete
 
     def counted(coro):
@@ -83,6 +78,17 @@ def test_with_another_layer_every_event_is_sent(settings, monkeypatch):
         return original(coro)
 
     monkeypatch.setattr(loop, "run_until_complete", counted)
+    return runs
+
+
+class OtherLayer(InMemoryChannelLayer):
+    """Stands for any layer but the plain in-memory one (Redis in production and in CI's
+    PostgreSQL run): its listeners may be in other processes."""
+
+
+def test_with_another_layer_every_event_is_sent(settings, monkeypatch):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.OtherLayer"}}
+    runs = _count_loop_runs(monkeypatch)
     broadcast.broadcast_event(Event("test.unheard", None, {}, ("bcast-nobody",)))
     assert runs == [1]
 
@@ -94,15 +100,7 @@ def test_with_the_in_memory_layer_an_event_nobody_listens_to_runs_no_loop(settin
     layer = get_channel_layer()
     channel = _run(layer.new_channel())
     _run(layer.group_add("bcast-heard", channel))
-    loop = broadcast._thread_loop()
-    runs = []
-    original = loop.run_until_complete
-
-    def counted(coro):
-        runs.append(1)
-        return original(coro)
-
-    monkeypatch.setattr(loop, "run_until_complete", counted)
+    runs = _count_loop_runs(monkeypatch)
     broadcast.broadcast_event(Event("test.unheard", None, {}, ("bcast-nobody", "bcast-nobody2")))
     assert runs == []
     broadcast.broadcast_event(Event("test.heard", None, {}, ("bcast-nobody", "bcast-heard")))
