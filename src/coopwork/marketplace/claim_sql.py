@@ -12,13 +12,18 @@ that order):
 
 1. ``me``: the claimant's active worker profile in the co-op, if they hold the worker role.
 2. ``snap``: the job as of the statement's snapshot, and ``job``: the same row locked
-   ``FOR UPDATE``, only while it is open and only for a worker (a claim on a job already taken
-   takes no lock and writes nothing). Under READ COMMITTED a locking read waits for a concurrent
-   claim to commit and re-reads the row as that claim left it, so a claim never acts on a stale
-   status. When the locked row differs from the snapshot's (``xmin``), another transaction
-   changed the job while this one waited: the snapshot reads (the claimant's own assignments)
-   may be stale, so no refusal is decided from them (the caller runs the statement again).
-3. ``claimed``: the job moves open → assigned (the lifecycle's ``fill``) only if it is open, has
+   ``FOR UPDATE``, only when the snapshot saw it open and only for a worker (a claim on a job
+   already taken takes no lock and writes nothing). Under READ COMMITTED a locking read waits
+   for a concurrent claim to commit and then locks the row as that claim left it, and returns
+   its current values, so a claim never acts on a stale status. When the locked row differs
+   from the snapshot's (``xmin``), another transaction changed the job while this one waited
+   (usually: a rival's claim took it). Nothing is written then, and the answer comes from the
+   locked row, with the claimant's own live assignment read afresh by
+   ``coopwork_marketplace_worker_on_job`` (a VOLATILE function's query takes a new snapshot,
+   which sees what the rival committed), so the loser of a race is answered in the same round
+   trip. Only a job changed while it stayed open (an edit) needs the statement again.
+3. ``claimed``: the job moves open → assigned (the lifecycle's ``fill``) only if it is open and
+   unchanged since the snapshot, has
    one position, is of a kind a worker may fill, the worker's skills cover the job's, the vehicle
    matches, a delivery's parcel is within the worker's capacity, and the worker holds no live
    assignment on it. These are ``_check_fit``'s rules, kept in step by the tests, which run every
@@ -68,6 +73,9 @@ FILL_KINDS = sorted(
     if lifecycle.allowed("fill", state=lifecycle.OPEN, kind=k, roles={"worker"})[0]
 )
 NAME = "coopwork_marketplace_claim_one"
+# Whether a worker holds a live assignment on a job, read with a snapshot of its own (created by
+# migration marketplace 0006).
+WORKER_ON_JOB = "coopwork_marketplace_worker_on_job"
 _WORD = re.compile(r"[a-z_.]+")
 
 
@@ -106,9 +114,10 @@ snap AS (
     WHERE j.cooperative_id = $1
 ),
 job AS (
-    SELECT snap.*, j.xmin::text AS locked_version
+    SELECT j.id, j.status, j.kind, j.positions, j.skills, j.vehicle_required, snap.weight_g,
+           j.xmin::text = snap.version AS unchanged
     FROM {Job._meta.db_table} j JOIN snap ON snap.id = j.id
-    WHERE j.id = $3 AND j.status = {_lit(lifecycle.OPEN)} AND EXISTS (SELECT 1 FROM me)
+    WHERE j.id = $3 AND snap.status = {_lit(lifecycle.OPEN)} AND EXISTS (SELECT 1 FROM me)
     FOR UPDATE OF j
 ),
 mine AS (
@@ -121,7 +130,7 @@ mine AS (
 claimed AS (
     UPDATE {Job._meta.db_table} t SET status = {_lit(FILL.target)}, updated_at = $4
     FROM job, me, mine
-    WHERE t.id = $3 AND t.id = job.id AND t.status = {_lit(lifecycle.OPEN)}
+    WHERE t.id = $3 AND t.id = job.id AND job.unchanged AND t.status = {_lit(lifecycle.OPEN)}
       AND job.positions = 1 AND job.kind IN ({_lit(*FILL_KINDS)})
       AND job.skills <@ me.skills
       AND (job.vehicle_required = '' OR job.vehicle_required = me.vehicle)
@@ -160,9 +169,15 @@ audit AS (
     FROM held
 )
 SELECT (SELECT id FROM held), EXISTS (SELECT 1 FROM me), me.skills, me.vehicle, me.capacity_kg,
-       snap.id IS NOT NULL, snap.status, snap.kind, snap.positions, snap.skills,
-       snap.vehicle_required, snap.weight_g,
-       snap.status <> {_lit(lifecycle.OPEN)} OR job.locked_version = snap.version, mine.live
+       snap.id IS NOT NULL,
+       -- the locked row's values when there is one (current), the snapshot's otherwise
+       coalesce(job.status, snap.status), coalesce(job.kind, snap.kind),
+       coalesce(job.positions, snap.positions), coalesce(job.skills, snap.skills),
+       coalesce(job.vehicle_required, snap.vehicle_required), snap.weight_g,
+       -- decided: a refusal can be given from these values (not so for a job edited while open)
+       job.id IS NULL OR job.unchanged OR job.status <> {_lit(lifecycle.OPEN)},
+       CASE WHEN job.id IS NULL OR job.unchanged THEN mine.live
+            ELSE {WORKER_ON_JOB}($3, $2) END
 FROM mine
 LEFT JOIN me ON true
 LEFT JOIN snap ON true
@@ -198,7 +213,7 @@ class ClaimOutcome:
     job_skills_raw: Any
     vehicle_required: str
     weight_g: int | None
-    stable: bool  # nobody changed the job while this statement waited for its lock
+    stable: bool  # the values are enough to refuse (false: the job was edited while it waited)
     already_on_job: bool
 
     @property

@@ -817,7 +817,7 @@ def job_claim(*, cooperative: Cooperative, job_id: int, worker: User) -> Assignm
     """
     require_authenticated(user=worker)
     if transaction.get_connection().vendor == "postgresql":
-        for _attempt in range(2):  # a second time when the job changed while the first waited
+        for _attempt in range(2):  # a second time when the job was edited while the first waited
             claimed = _claim_one_statement(cooperative=cooperative, job_id=job_id, worker=worker)
             if claimed is not None:
                 return claimed

@@ -8,6 +8,10 @@ cases in one round trip, leaving only the waiting list and several positions to 
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -336,3 +340,103 @@ def test_a_jobs_quote_and_terms_are_stored_out_of_line(coop, cast):
     job_claim(cooperative=coop, job_id=ride.pk, worker=cast["driver"])
     fresh = Job.objects.get(pk=ride.pk)
     assert fresh.quote == ride.quote and fresh.terms == ride.terms
+
+
+def _claim_waiting_on(
+    coop, job_id: int, worker, hold: Callable[[], Any], *, commit: bool = True
+) -> tuple[str, int]:
+    """Run ``hold`` in a transaction of its own that keeps the job's row lock, start ``worker``'s
+    claim, wait until that claim waits for the lock (pg_stat_activity), then end the holder's
+    transaction. Returns the claim's outcome and how many times it ran the statement."""
+    holding, release = threading.Event(), threading.Event()
+    answer: dict[str, Any] = {}
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                Job.objects.select_for_update().get(pk=job_id)
+                hold()
+                holding.set()
+                assert release.wait(30)
+                if not commit:
+                    transaction.set_rollback(True)
+        except BaseException as exc:
+            answer["holder"] = exc
+            holding.set()
+        finally:
+            connection.close()
+
+    def claimant() -> None:
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                answer["outcome"] = outcome(
+                    job_claim, cooperative=coop, job_id=job_id, worker=worker
+                )
+            answer["statements"] = sum(q["sql"].startswith("EXECUTE") for q in queries)
+        except BaseException as exc:
+            answer["claimant"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=claimant)]
+    threads[0].start()
+    assert holding.wait(30)
+    threads[1].start()
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE %s",
+                [f"EXECUTE {claim_sql.NAME}%"],
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the claim never waited for the job's lock")
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert "holder" not in answer and "claimant" not in answer, answer
+    return answer["outcome"], answer["statements"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_that_waited_for_the_lock_is_answered_from_the_locked_row(coop, cast):
+    """The claim finds the job open, then waits for another transaction's lock on it. Whatever
+    that transaction did, the claim answers as the locked path would, and runs the statement once
+    (the job's locked row and a fresh read of the claimant's assignments tell it what happened),
+    except after an edit that left the job open, where it runs again and wins."""
+    client, driver, rival = cast["client"], cast["driver"], cast["rival"]
+
+    def ride(hour: int) -> Job:
+        return job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), hour)))
+
+    def claim_as(worker) -> Callable[[int], Any]:
+        return lambda job_id: job_claim(cooperative=coop, job_id=job_id, worker=worker)
+
+    def edit(job_id: int) -> None:
+        Job.objects.filter(pk=job_id).update(title="Edited while open")
+
+    def cancel(job_id: int) -> None:
+        job_cancel(cooperative=coop, job_id=job_id, actor=client)
+
+    cases = [
+        # (what the holder does, does it commit, the claim's answer, statements run)
+        (claim_as(rival), True, "job_taken", 1),
+        (claim_as(driver), True, "already_on_job", 1),  # the same worker tapped twice
+        (cancel, True, "transition_not_allowed", 1),
+        (claim_as(rival), False, AssignmentStatus.ACTIVE, 1),  # the rival's claim rolled back
+        (edit, True, AssignmentStatus.ACTIVE, 2),
+    ]
+    for hour, (hold, commit, expected, statements) in enumerate(cases, start=8):
+        job = ride(hour)
+        got = _claim_waiting_on(coop, job.pk, driver, partial(hold, job.pk), commit=commit)
+        assert got == (expected, statements), (hold, commit)
+        holders = Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE)
+        assert holders.count() == (0 if expected == "transition_not_allowed" else 1)
+        if expected == AssignmentStatus.ACTIVE:
+            assert holders.get().worker_id == driver.pk
+            assert Job.objects.get(pk=job.pk).status == lifecycle.ASSIGNED
+    assert audit_verify_chain(chain_key(coop)) is None
