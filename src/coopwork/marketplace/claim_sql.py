@@ -29,8 +29,8 @@ that order):
    assignment on it. These are ``_check_fit``'s rules, kept in step by the tests, which run every
    refusal through both paths.
 4. ``held``: the assignment, slot 1. The unique index on (job, slot) still backs the lock up.
-5. ``withdrawn`` / ``accepted``: the job's other open offers are withdrawn, the worker's own is
-   accepted (after the job's lock, the order ``offer_accept`` uses too).
+5. ``offers``: the job's other open offers are withdrawn, the worker's own is accepted (after
+   the job's lock, the order ``offer_accept`` uses too), in one UPDATE.
 6. ``audit``: one pending audit entry, ``job.claimed`` on the job with the assignment, its slot
    and the fill's states (``from``/``to``), exactly the row ``_claim_locked`` writes through
    ``audit_append`` for a claim that fills a job; ``audit_seal_after_commit`` seals it.
@@ -147,15 +147,12 @@ held AS (
     FROM claimed
     RETURNING id
 ),
-withdrawn AS (
-    UPDATE {Offer._meta.db_table} SET status = {_lit(OfferStatus.WITHDRAWN)}
-    WHERE job_id = $3 AND status = {_lit(OfferStatus.OFFERED)} AND worker_id <> $2
-      AND EXISTS (SELECT 1 FROM held)
-),
-accepted AS (
-    UPDATE {Offer._meta.db_table} SET status = {_lit(OfferStatus.ACCEPTED)}, answered_at = $4
-    WHERE job_id = $3 AND status = {_lit(OfferStatus.OFFERED)} AND worker_id = $2
-      AND EXISTS (SELECT 1 FROM held)
+offers AS (
+    UPDATE {Offer._meta.db_table}
+    SET status = CASE WHEN worker_id = $2 THEN {_lit(OfferStatus.ACCEPTED)}
+                      ELSE {_lit(OfferStatus.WITHDRAWN)} END,
+        answered_at = CASE WHEN worker_id = $2 THEN $4 ELSE answered_at END
+    WHERE job_id = $3 AND status = {_lit(OfferStatus.OFFERED)} AND EXISTS (SELECT 1 FROM held)
 ),
 audit AS (
     INSERT INTO {AuditEntry._meta.db_table} (

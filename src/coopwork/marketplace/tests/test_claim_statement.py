@@ -148,7 +148,9 @@ def _job_rows(job: Job) -> dict[str, Any]:
             "worker_id", "status", "slot", "manual", "clock_in_at", "pay_minor", "topup_minor"
         )
     )
-    offers = sorted(Offer.objects.filter(job=job).values_list("worker_id", "status"))
+    offers = sorted(
+        (o.worker_id, o.status, o.answered_at is not None) for o in Offer.objects.filter(job=job)
+    )
     audit = [
         (e.action, e.actor_id, e.actor_label, e.object_type, e.data)
         for e in AuditEntry.objects.filter(chain=chain_key(job.cooperative)).order_by("id")
@@ -217,7 +219,9 @@ def test_a_win_writes_what_the_locked_path_writes(
     entry = AuditEntry.objects.get(action="job.claimed", object_id=str(by_statement.pk))
     assert (entry.object_type, entry.actor_id) == ("marketplace.job", driver.pk)
     assert entry.data == {"assignment": a2.pk, "slot": 1, "from": "open", "to": "assigned"}
-    assert statement_rows["offers"] == sorted([(driver.pk, "accepted"), (rival.pk, "withdrawn")])
+    assert statement_rows["offers"] == sorted(
+        [(driver.pk, "accepted", True), (rival.pk, "withdrawn", False)]
+    )
     # One live event each, the same apart from the job.
     assert [(e.name, e.payload["status"], e.payload["from"]) for e in received] == [
         ("job.fill", "assigned", "open")
