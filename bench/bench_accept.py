@@ -225,6 +225,18 @@ class Result:
     first_error: str = ""
     waits: collections.Counter[str] = field(default_factory=collections.Counter)
     wait_samples: int = 0
+    usage: Usage | None = None  # CPU and WAL over the run, where they could be read
+
+    def per_win(self) -> str:
+        u = self.usage
+        if u is None or not self.accepted:
+            return ""
+        return (
+            f"    per won claim: CPU {u.client_s * 1000 / self.accepted:.3f} ms in the client "
+            f"processes, {(u.busy_s - u.client_s) * 1000 / self.accepted:.3f} ms elsewhere "
+            f"(the database server, mostly; {u.busy_s / u.wall_s:.2f} of "
+            f"{os.cpu_count()} cores busy); WAL {u.wal_bytes / self.accepted:,.0f} B"
+        )
 
     @property
     def accepted(self) -> int:
@@ -239,6 +251,42 @@ class Result:
         if not data:
             return float("nan")
         return data[min(len(data) - 1, int(p / 100 * len(data)))] * 1000
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The machine's busy CPU time, the client processes' share of it and the WAL written, between
+    two readings (Linux ``/proc/stat``, ``os.times`` of waited-for children, ``pg_stat_wal``). The
+    machine and the database server are taken to be quiet apart from the bench."""
+
+    wall_s: float
+    busy_s: float
+    client_s: float
+    wal_bytes: int
+
+    @staticmethod
+    def read() -> Usage | None:
+        try:
+            with open("/proc/stat") as f:
+                ticks = [int(x) for x in f.readline().split()[1:]]
+            with psycopg.connect(**RAW_DSN, autocommit=True) as conn:
+                row = conn.execute("SELECT wal_bytes FROM pg_stat_wal").fetchone()
+        except (OSError, psycopg.Error):
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        # user, nice, system (idle and iowait left out), irq, softirq, steal
+        busy = (sum(ticks[:3]) + sum(ticks[5:8])) / hz
+        t = os.times()
+        client = t.children_user + t.children_system
+        return Usage(time.monotonic(), busy, client, int(row[0]) if row else 0)
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            self.wall_s - other.wall_s,
+            self.busy_s - other.busy_s,
+            self.client_s - other.client_s,
+            self.wal_bytes - other.wal_bytes,
+        )
 
 
 def _service_pool(size: int) -> list[Any]:
@@ -416,6 +464,7 @@ def run_once(run: Run, sample: bool = False) -> Result:
     barrier = ctx.Barrier(run.procs + 1)
     go = ctx.Event()
     connections.close_all()  # children must not share the parent's socket
+    before = Usage.read()  # the children's whole lifetime is counted, so start before them
     pipes, procs = [], []
     for part in range(run.procs):
         receiver, sender = ctx.Pipe(duplex=False)
@@ -463,6 +512,9 @@ def run_once(run: Run, sample: bool = False) -> Result:
         for p in procs:
             if p.is_alive():
                 p.kill()
+    after = Usage.read()  # the children are joined: their CPU time is counted
+    if before is not None and after is not None:
+        result.usage = after - before
     result.elapsed = last - t_start
     result.attempts = len(result.latencies)
     return result
@@ -665,6 +717,8 @@ def bench(plan: Plan, pool_max: int, free: int, bench_start: float) -> int:
                 check_clean(r)
                 results[impl].append(r)
                 print("  " + describe(r))
+                if r.per_win():
+                    print(r.per_win())
         svc, raw = results["service"], results["raw"]
         table.append((clients, svc, raw))
         waits = svc[0]
