@@ -85,9 +85,8 @@ class Plan:
     probe_window_s: float = 3.0
     probe_procs: tuple[int, ...] = (1, 2)  # 4 was tried: slower for both sides on 2 cores
     doubles_attempts: int = 100_000
-    # 20 racing per job (5,000 jobs). Each win holds the co-op's audit-chain lock, so wins run at
-    # ~40/s here and 4 per job (25,000 wins) would not fit in ten minutes; losses run at ~300/s,
-    # so 100,000 attempts take about six minutes.
+    # 20 racing per job (5,000 jobs), so most attempts are losses told the job is taken: about
+    # 3,000 attempts/s here, 100,000 in about 30 s.
     doubles_racers: int = 20
     doubles_clients: int = 200
     doubles_limit_s: float = 480.0  # the doubles run stops here even if attempts remain
