@@ -5,6 +5,8 @@ that.)"""
 
 from django.db import migrations
 
+from coopwork.core.migration_operations import RunSQLOnPostgreSQL
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION core_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -23,18 +25,8 @@ DROP FUNCTION IF EXISTS core_audit_append_only();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [RunSQLOnPostgreSQL([FORWARD], [BACKWARD])]

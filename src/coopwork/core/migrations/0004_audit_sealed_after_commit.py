@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from coopwork.core.migration_operations import RunSQLOnPostgreSQL
+
 # The append-only trigger now lets exactly one UPDATE through: sealing a pending entry (setting
 # seq, prev_hash and hash while every recorded column stays as it was).
 FORWARD = """
@@ -34,16 +36,6 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
 
 
 
@@ -74,5 +66,5 @@ class Migration(migrations.Migration):
             model_name='auditentry',
             index=models.Index(condition=models.Q(('seq__isnull', True)), fields=['chain', 'id'], name='audit_pending'),
         ),
-        migrations.RunPython(forward, backward),
+        RunSQLOnPostgreSQL([FORWARD], [BACKWARD]),
     ]

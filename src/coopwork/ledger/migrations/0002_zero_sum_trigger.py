@@ -3,6 +3,8 @@ sum to zero per currency (as django-hordak does). SQLite relies on ``transaction
 
 from django.db import migrations
 
+from coopwork.core.migration_operations import RunSQLOnPostgreSQL
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION ledger_check_zero_sum() RETURNS trigger AS $$
 DECLARE
@@ -58,18 +60,8 @@ DROP FUNCTION IF EXISTS ledger_leg_currency_matches();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0001_initial")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [RunSQLOnPostgreSQL([FORWARD], [BACKWARD])]

@@ -11,6 +11,8 @@ the statement (which would read it with the statement's snapshot again).
 
 from django.db import migrations
 
+from coopwork.core.migration_operations import RunSQLOnPostgreSQL
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION coopwork_marketplace_worker_on_job(p_job bigint, p_worker bigint)
 RETURNS boolean
@@ -27,18 +29,8 @@ $$;
 BACKWARD = "DROP FUNCTION IF EXISTS coopwork_marketplace_worker_on_job(bigint, bigint);"
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0005_fewer_index_writes_per_claim")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [RunSQLOnPostgreSQL([FORWARD], [BACKWARD])]
