@@ -14,14 +14,19 @@ that order):
 2. ``snap``: the job as of the statement's snapshot, and ``job``: the same row locked
    ``FOR UPDATE``, only when the snapshot saw it open and only for a worker (a claim on a job
    already taken takes no lock and writes nothing). Under READ COMMITTED a locking read waits
-   for a concurrent claim to commit and then locks the row as that claim left it, and returns
-   its current values, so a claim never acts on a stale status. When the locked row differs
-   from the snapshot's (``xmin``), another transaction changed the job while this one waited
-   (usually: a rival's claim took it). Nothing is written then, and the answer comes from the
-   locked row, with the claimant's own live assignment read afresh by
-   ``coopwork_marketplace_worker_on_job`` (a VOLATILE function's query takes a new snapshot,
-   which sees what the rival committed), so the loser of a race is answered in the same round
-   trip. Only a job changed while it stayed open (an edit) needs the statement again.
+   for a concurrent transaction holding the row to end and then locks the row's newest version
+   and returns its current values, so a claim never acts on a stale status. When the locked row
+   differs from the snapshot's (``xmin``), another transaction changed the job after the
+   snapshot was taken (usually: a rival's claim took it while this one waited). Nothing is
+   written then, and a refusal is answered from the locked row's status, kind, positions, skills
+   and vehicle (the parcel's weight and the worker's profile still come from the snapshot), with
+   the claimant's own live assignment read afresh by ``coopwork_marketplace_worker_on_job`` (a
+   VOLATILE function's query takes a new snapshot, which sees what the rival committed), so the
+   loser of a race is answered in the same round trip. A job changed but still open (an edit, a
+   claim then a release, a new offer) needs the statement again, with a new snapshot.
+   The rule this relies on: a transaction that writes rows this statement reads or updates
+   under the job's lock (offers, assignments) also writes a new version of the job's row, as
+   ``offer_create`` does; a job whose row is unchanged has nothing new for the snapshot to miss.
 3. ``claimed``: the job moves open → assigned (the lifecycle's ``fill``) only if it is open and
    unchanged since the snapshot, has
    one position, is of a kind a worker may fill, the worker's skills cover the job's, the vehicle
@@ -171,8 +176,10 @@ SELECT (SELECT id FROM held), EXISTS (SELECT 1 FROM me), me.skills, me.vehicle, 
        coalesce(job.status, snap.status), coalesce(job.kind, snap.kind),
        coalesce(job.positions, snap.positions), coalesce(job.skills, snap.skills),
        coalesce(job.vehicle_required, snap.vehicle_required), snap.weight_g,
-       -- decided: a refusal can be given from these values (not so for a job edited while open)
-       job.id IS NULL OR job.unchanged OR job.status <> {_lit(lifecycle.OPEN)},
+       -- decided: a refusal can be given from these values (not so for a job changed while open,
+       -- nor for one that was there in the snapshot and gone when locked)
+       coalesce(job.unchanged OR job.status <> {_lit(lifecycle.OPEN)},
+                snap.status IS DISTINCT FROM {_lit(lifecycle.OPEN)}),
        CASE WHEN job.id IS NULL OR job.unchanged THEN mine.live
             ELSE {WORKER_ON_JOB}($3, $2) END
 FROM mine
@@ -210,7 +217,7 @@ class ClaimOutcome:
     job_skills_raw: Any
     vehicle_required: str
     weight_g: int | None
-    stable: bool  # the values are enough to refuse (false: the job was edited while it waited)
+    stable: bool  # the values are enough to refuse (false: the job changed but is still open)
     already_on_job: bool
 
     @property

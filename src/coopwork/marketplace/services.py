@@ -1131,6 +1131,10 @@ def offer_create(
     if job.status != lifecycle.OPEN:
         raise errors.JobTaken()
     timeout = int(parameter_in_force(cooperative=cooperative, key="offer_timeout_seconds").value)
+    # A new version of the job's row: a claim that waited for this lock then sees the job changed
+    # and runs its statement again, with a snapshot that holds this offer (which it withdraws or
+    # accepts); on the row as it was, its snapshot would miss the offer (see ``claim_sql``).
+    Job.objects.filter(pk=job.pk).update(updated_at=now)
     offer = Offer.objects.create(
         job=job,
         worker_id=worker_id,

@@ -411,7 +411,9 @@ def test_a_claim_that_waited_for_the_lock_is_answered_from_the_locked_row(coop, 
     """The claim finds the job open, then waits for another transaction's lock on it. Whatever
     that transaction did, the claim answers as the locked path would, and runs the statement once
     (the job's locked row and a fresh read of the claimant's assignments tell it what happened),
-    except after an edit that left the job open, where it runs again and wins."""
+    except after a change that left the job open (an edit, a new offer), where it runs again
+    with a new snapshot and wins: then the offers made meanwhile are answered too (the rival's
+    withdrawn, the claimant's own accepted), which a snapshot from before them would miss."""
     client, driver, rival = cast["client"], cast["driver"], cast["rival"]
 
     def ride(hour: int) -> Job:
@@ -426,6 +428,13 @@ def test_a_claim_that_waited_for_the_lock_is_answered_from_the_locked_row(coop, 
     def cancel(job_id: int) -> None:
         job_cancel(cooperative=coop, job_id=job_id, actor=client)
 
+    def offer_to(*workers) -> Callable[[int], Any]:
+        def make(job_id: int) -> None:
+            for w in workers:
+                offer_create(cooperative=coop, job_id=job_id, worker_id=w.pk, explanation={})
+
+        return make
+
     cases = [
         # (what the holder does, does it commit, the claim's answer, statements run)
         (claim_as(rival), True, "job_taken", 1),
@@ -433,6 +442,7 @@ def test_a_claim_that_waited_for_the_lock_is_answered_from_the_locked_row(coop, 
         (cancel, True, "transition_not_allowed", 1),
         (claim_as(rival), False, AssignmentStatus.ACTIVE, 1),  # the rival's claim rolled back
         (edit, True, AssignmentStatus.ACTIVE, 2),
+        (offer_to(rival, driver), True, AssignmentStatus.ACTIVE, 2),
     ]
     for hour, (hold, commit, expected, statements) in enumerate(cases, start=8):
         job = ride(hour)
@@ -443,4 +453,13 @@ def test_a_claim_that_waited_for_the_lock_is_answered_from_the_locked_row(coop, 
         if expected == AssignmentStatus.ACTIVE:
             assert holders.get().worker_id == driver.pk
             assert Job.objects.get(pk=job.pk).status == lifecycle.ASSIGNED
+    offers = Offer.objects.filter(job=job).values_list("worker_id", "status")  # the last case
+    assert sorted(offers) == sorted([(rival.pk, "withdrawn"), (driver.pk, "accepted")])
+    # A job deleted while the claim waited (nothing deletes jobs today): not found, even for a
+    # worker the snapshot's job would have refused for the vehicle.
+    gone = ride(20)
+    got = _claim_waiting_on(
+        coop, gone.pk, cast["cyclist"], lambda: Job.objects.filter(pk=gone.pk).delete()
+    )
+    assert got == ("job_not_found", 2)
     assert audit_verify_chain(chain_key(coop)) is None
