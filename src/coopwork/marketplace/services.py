@@ -1974,15 +1974,49 @@ def case_decide(
 # --- Timed transitions --------------------------------------------------------------------------
 
 
+def offers_expire(*, now: dt.datetime, batch: int = 500) -> int:
+    """Expire the offers nobody answered in time, each with its audit entry and a live event to
+    its worker (their offers list drops it). Offers another transaction holds (being accepted,
+    withdrawn by a claim) are skipped: that transaction answers them. Returns how many expired."""
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Offer.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=OfferStatus.OFFERED, expires_at__lt=now)
+                .select_related("job__cooperative")
+                .order_by("expires_at", "id")[:batch]
+            )
+            for offer in due:
+                offer.status = OfferStatus.EXPIRED
+                offer.answered_at = now
+                offer.save(update_fields=["status", "answered_at"])
+                cooperative = offer.job.cooperative
+                audit_append(
+                    cooperative=cooperative,
+                    actor=None,
+                    action="offer.expired",
+                    target=offer,
+                    data={"job": offer.job_id, "worker": offer.worker_id},
+                )
+                publish(
+                    Event(
+                        "offer.expired",
+                        cooperative.pk,
+                        {"offer": offer.pk, "job": offer.job_id},
+                        (f"user-{offer.worker_id}",),
+                    )
+                )
+        expired += len(due)
+        if len(due) < batch:
+            return expired
+
+
 def run_due_transitions(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Expire offers, auto-approve timesheets past their deadline and cancel open jobs long past
     their start. Each item runs in its own transaction; safe to run from several workers."""
     now = now or timezone.now()
-    counts = {"offers_expired": 0, "auto_approved": 0, "expired_jobs": 0}
-    with transaction.atomic():
-        counts["offers_expired"] = Offer.objects.filter(
-            status=OfferStatus.OFFERED, expires_at__lt=now
-        ).update(status=OfferStatus.EXPIRED, answered_at=now)
+    counts = {"offers_expired": offers_expire(now=now), "auto_approved": 0, "expired_jobs": 0}
     for job in Job.objects.filter(status=lifecycle.COMPLETED).select_related("cooperative"):
         hours = int(_term(job.terms, "timesheet_auto_approve_hours"))
         if job.completed_at and job.completed_at + dt.timedelta(hours=hours) <= now:

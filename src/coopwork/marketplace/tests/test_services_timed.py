@@ -9,6 +9,10 @@ import pytest
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 
+from coopwork.core import events
+from coopwork.core.audit import audit_verify_chain, chain_key
+from coopwork.core.events import Event
+from coopwork.core.models import AuditEntry
 from coopwork.ledger.selectors import trial_balance
 from coopwork.marketplace import lifecycle
 from coopwork.marketplace.models import Offer, OfferStatus
@@ -19,6 +23,7 @@ from coopwork.marketplace.services import (
     job_clock_out,
     job_release,
     offer_create,
+    offers_expire,
     run_due_transitions,
 )
 from coopwork.marketplace.tasks import run_timed_transitions
@@ -66,6 +71,37 @@ def test_offers_expire(coop):
     )
     job.refresh_from_db()
     assert job.status == lifecycle.OPEN  # the job waits for someone else
+
+
+def test_an_expired_offer_is_audited_and_its_worker_told_live(
+    coop, django_capture_on_commit_callbacks
+):
+    drivers = [make_worker(coop, f"driver{i}", vehicle="car") for i in range(3)]
+    job = job_book(
+        cooperative=coop, client=make_client("c"), request=ride_request(at(weekday(3), 10))
+    )
+    sent = timezone.now()
+    offers = [
+        offer_create(cooperative=coop, job_id=job.pk, worker_id=d.pk, explanation={}, now=sent)
+        for d in drivers
+    ]
+    Offer.objects.filter(pk=offers[2].pk).update(expires_at=sent + dt.timedelta(hours=1))
+    got: list[Event] = []
+    events.subscribe(got.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            expired = offers_expire(now=sent + dt.timedelta(seconds=61), batch=1)
+    finally:
+        events._handlers.remove(got.append)
+    assert expired == 2  # in batches of one: the loop goes on until a batch comes back short
+    assert sorted(
+        (e.object_id, e.data["worker"]) for e in AuditEntry.objects.filter(action="offer.expired")
+    ) == sorted((str(o.pk), o.worker_id) for o in offers[:2])
+    assert sorted((e.name, e.audiences, e.payload["offer"]) for e in got) == sorted(
+        ("offer.expired", (f"user-{o.worker_id}",), o.pk) for o in offers[:2]
+    )
+    assert Offer.objects.get(pk=offers[2].pk).status == OfferStatus.OFFERED
+    assert audit_verify_chain(chain_key(coop)) is None
 
 
 def test_timesheets_are_approved_and_settled_after_the_deadline(coop):
