@@ -381,10 +381,13 @@ def job_book(
     request: BookingRequest,
     business: bool = False,
     auto_dispatch: bool = False,
+    draft: bool = False,
     now: dt.datetime | None = None,
 ) -> Job:
     """Book a job: price it under the parameters in force today, freeze price and terms on it,
-    and open it to workers."""
+    and open it to workers. A ``draft`` waits, requested, for its client (or a coordinator) to
+    publish it (``job_transition(transition="publish")``); workers do not see it until then. Its
+    price and terms are those of the day it was booked, as for any job."""
     require_authenticated(user=client)
     now = now or timezone.now()
     job_terms = terms_in_force(
@@ -410,7 +413,7 @@ def job_book(
         terms=job_terms,
         clock_code=f"{secrets.randbelow(10**6):06d}" if request.kind == "shift" else "",
         auto_dispatch=auto_dispatch and request.kind != "shift",
-        status=lifecycle.OPEN,
+        status=lifecycle.REQUESTED if draft else lifecycle.OPEN,
         **fields,
     )
     _create_detail(job, request)
@@ -426,7 +429,8 @@ def job_book(
             "terms": {k: v["version"] for k, v in job_terms.items()},
         },
     )
-    _announce(job, "job.opened", {"status": job.status})
+    if not draft:
+        _announce(job, "job.opened", {"status": job.status})
     return job
 
 
@@ -538,8 +542,11 @@ def job_transition(
     transition: str,
     actor: User | None,
     system: bool = False,
+    now: dt.datetime | None = None,
 ) -> Job:
-    """Apply a plain lifecycle transition (those without extra data, e.g. ``depart``).
+    """Apply a plain lifecycle transition (those without extra data): ``publish`` a draft,
+    ``depart``, the whole job's ``no_show`` (not before the start and its clock-in tolerance)
+    and ``close_no_show``.
 
     The others have their own service, which does what the transition implies: ``job_claim`` and
     ``job_assign`` fill, ``job_release`` reopens, ``job_clock_in`` starts, ``job_clock_out``
@@ -547,6 +554,7 @@ def job_transition(
     minimums and fees, ``case_open`` disputes and ``case_decide`` resolves. Applying those here
     would skip the money, so they are refused with ``transition_not_allowed``.
     """
+    now = now or timezone.now()
     job = _lock_job(cooperative, job_id)
     roles = {"system"} if system else job_roles(job=job, user=actor)
     if transition not in PLAIN_TRANSITIONS:
@@ -556,7 +564,19 @@ def job_transition(
             else transition,
             state=str(lifecycle.STATE_LABELS.get(job.status, job.status)),
         )
+    if transition == "no_show" and lifecycle.allowed(
+        transition, state=job.status, kind=job.kind, roles=roles
+    ) == (True, ""):
+        # As for one worker (``job_worker_no_show``): not before the start and its tolerance.
+        tolerance = int(_term(job.terms, "clock_in_tolerance_minutes"))
+        if now < job.starts_at + dt.timedelta(minutes=tolerance):
+            raise errors.TransitionNotAllowed(
+                transition=str(lifecycle.TRANSITIONS[transition].label).lower(),
+                state=str(lifecycle.STATE_LABELS[job.status]),
+            )
     _move(job, transition, actor=actor, roles=roles)
+    if transition == "publish":
+        _announce(job, "job.opened", {"status": job.status})
     if transition == "no_show":
         Assignment.objects.filter(
             job=job, status=AssignmentStatus.ACTIVE, clock_in_at__isnull=True

@@ -496,6 +496,9 @@ class JobPage:
     can_claim: bool = False
     can_message: bool = False
     send_home: list[Assignment] = field(default_factory=list)
+    # Transitions without data the viewer may make now (publish a draft, a whole-job no-show
+    # once the clock-in tolerance is over, closing a no-show), as buttons.
+    plain: list[lifecycle.Transition] = field(default_factory=list)
     show_codes: bool = False
     live: bool = True
 
@@ -631,6 +634,14 @@ def job_page(*, cooperative: Cooperative, user: AnyUser, job_id: int) -> JobPage
         "approve", state=job.status, kind=job.kind, roles=roles - {"worker"}
     )[0]
     page.can_dispute = lifecycle.allowed("dispute", state=job.status, kind=job.kind, roles=roles)[0]
+    late = timezone.now() >= job.starts_at + dt.timedelta(
+        minutes=int(job.terms["clock_in_tolerance_minutes"]["value"])
+    )
+    page.plain = [
+        t
+        for t in lifecycle.available(state=job.status, kind=job.kind, roles=roles - {"worker"})
+        if t.name in ("publish", "close_no_show") or (t.name == "no_show" and late)
+    ]
     if (
         roles & {"client", "coordinator"}
         and job.kind == "shift"

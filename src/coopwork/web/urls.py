@@ -99,6 +99,11 @@ market_patterns = [
     path("jobs/<int:job_id>/messages/send/", jobs.job_message, name="job_message"),
     path("jobs/<int:job_id>/cases/", jobs.case_open, name="case_open"),
     path(
+        "jobs/<int:job_id>/transitions/<str:transition>/",
+        jobs.job_transition,
+        name="job_transition",
+    ),
+    path(
         "jobs/<int:job_id>/cases/<int:case_id>/statement/",
         jobs.case_statement,
         name="case_statement",

@@ -50,6 +50,7 @@ from coopwork.marketplace.services import (
     job_cancel,
     job_quote,
     job_send_home,
+    job_transition,
     job_worker_no_show,
     message_post,
     rating_submit,
@@ -74,14 +75,15 @@ def quote_create(request: HttpRequest, slug: SlugPath, payload: BookingIn) -> Qu
 @router.post("/coops/{slug}/jobs", response={201: JobOut, **ERRORS})
 def job_create(request: HttpRequest, slug: SlugPath, payload: BookingIn) -> Status:
     """Book a job (any signed-in user): the price, its split and the parameters it used are frozen
-    on the job, which opens to workers. Refusals: ``outside_service_area``,
-    ``quantity_invalid``, ``times_invalid``, ``vehicle_mismatch``."""
+    on the job, which opens to workers (or, a ``draft``, waits to be published). Refusals:
+    ``outside_service_area``, ``quantity_invalid``, ``times_invalid``, ``vehicle_mismatch``."""
     coop = access.cooperative(slug)
     job = job_book(
         cooperative=coop,
         client=access.acting_user(request),
         request=payload.to_domain(),
         business=payload.business,
+        draft=payload.draft,
     )
     return Status(201, JobOut.booked(job))
 
@@ -204,6 +206,34 @@ def no_show(request: HttpRequest, slug: SlugPath, job_id: IdPath, payload: Worke
             cooperative=coop,
             job_id=job_id,
             worker_id=payload.worker_id,
+            actor=access.acting_user(request),
+        )
+    )
+
+
+# The lifecycle's transitions that carry no data (``depart`` has its own route, under work).
+PlainTransition = Literal["publish", "no_show", "close_no_show"]
+
+
+@router.post(
+    "/coops/{slug}/jobs/{job_id}/transitions/{transition}",
+    response={200: JobStateOut, **ERRORS},
+)
+def transition_make(
+    request: HttpRequest, slug: SlugPath, job_id: IdPath, transition: PlainTransition
+) -> JobStateOut:
+    """Make one of the job's transitions that carry no data, when the job's ``transitions`` list
+    it for me: ``publish`` a draft (its client or a coordinator); ``no_show``, nobody came for
+    the whole job (its client or a coordinator, once the clock-in tolerance after the start has
+    passed: its workers are not paid and no cancellation fee is charged); ``close_no_show``, a
+    coordinator cancels a no-show job. The other transitions have their own routes (approve,
+    cancel, cases, claims). Refusals: ``transition_not_allowed`` (409), ``not_your_job``."""
+    coop = access.cooperative(slug)
+    return JobStateOut.of(
+        job_transition(
+            cooperative=coop,
+            job_id=job_id,
+            transition=transition,
             actor=access.acting_user(request),
         )
     )

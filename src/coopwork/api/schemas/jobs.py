@@ -80,6 +80,12 @@ class _BookingIn(In):
     business: bool = Field(
         False, strict=True, description="Book as a business (invoiced per period)."
     )
+    draft: bool = Field(
+        False,
+        strict=True,
+        description="Keep it as a draft (status ``requested``), priced and frozen today but "
+        "hidden from workers until published (``POST .../transitions/publish``).",
+    )
 
 
 class ShiftIn(_BookingIn):
@@ -208,6 +214,10 @@ class BookingIn(
     @property
     def business(self) -> bool:
         return self.root.business
+
+    @property
+    def draft(self) -> bool:
+        return self.root.draft
 
 
 class ClockInIn(In):

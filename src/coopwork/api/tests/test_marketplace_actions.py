@@ -166,6 +166,42 @@ def test_a_worker_who_did_not_come(market: MarketWorld) -> None:
     assert Assignment.objects.get(job=job, worker=walter).status == "no_show"
 
 
+def test_a_draft_is_published_through_its_transition(market: MarketWorld) -> None:
+    client, walter = market.api("client"), market.api("worker")
+    draft = _ok(client.post("/coops/alpha/jobs", {**shift_body(later(4, 9)), "draft": True}), 201)
+    assert draft["status"] == "requested"
+    assert {t["name"] for t in draft["transitions"]} == {"publish", "cancel"}
+    path = f"/coops/alpha/jobs/{draft['id']}"
+    assert walter.get(path).status_code == 404  # workers do not see a draft
+    assert draft["id"] not in [
+        j["id"] for j in _ok(walter.get("/coops/alpha/work/open-jobs"))["items"]
+    ]
+    published = _ok(client.post(f"{path}/transitions/publish"))
+    assert published["status"] == "open"
+    assert draft["id"] in [j["id"] for j in _ok(walter.get("/coops/alpha/work/open-jobs"))["items"]]
+    again = client.post(f"{path}/transitions/publish")
+    assert (again.status_code, again.json()["code"]) == (409, "transition_not_allowed")
+
+
+def test_nobody_came_for_the_whole_job(market: MarketWorld) -> None:
+    job = market.job("late_shift")
+    client, coordinator = market.api("client"), market.api("coordinator")
+    path = f"/coops/alpha/jobs/{job.pk}"
+    assert "no_show" in {t["name"] for t in _ok(client.get(path))["transitions"]}
+    before = counts()
+    # A transition with its own route (and data) is not made here.
+    other = client.post(f"{path}/transitions/cancel")
+    assert other.status_code in (400, 422) and other.json()["code"], other.content
+    assert counts() == before
+    assert _ok(client.post(f"{path}/transitions/no_show"))["status"] == "no_show"
+    assert Assignment.objects.get(job=job).status == "no_show"
+    refused = client.post(f"{path}/transitions/close_no_show")
+    assert refused.status_code == 403 and refused.json()["code"] == "not_your_job"
+    assert _ok(coordinator.post(f"{path}/transitions/close_no_show"))["status"] == "cancelled"
+    job.refresh_from_db()
+    assert (job.cancellation_fee_minor, job.settlement_id) == (0, None)  # nothing charged
+
+
 # --- Ratings, messages, notifications ----------------------------------------------------------
 
 

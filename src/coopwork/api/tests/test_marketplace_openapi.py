@@ -25,6 +25,7 @@ MARKETPLACE = {
     "/api/v1/coops/{slug}/jobs/{job_id}/cancel": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/send-home": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/no-show": {"post"},
+    "/api/v1/coops/{slug}/jobs/{job_id}/transitions/{transition}": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/ratings": {"post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/messages": {"get", "post"},
     "/api/v1/coops/{slug}/jobs/{job_id}/cases": {"post"},

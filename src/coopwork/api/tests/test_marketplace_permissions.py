@@ -160,6 +160,23 @@ MATRIX: dict[str, Route] = {
     "no-show": route(
         "POST", "/coops/alpha/jobs/{job}/no-show", CLIENT_SIDE, job="late_shift", body=_walter
     ),
+    # A draft is the client's: Walter, on none of it, may not know it exists.
+    "publish": route(
+        "POST",
+        "/coops/alpha/jobs/{job}/transitions/publish",
+        CLIENT_SIDE,
+        job="draft_shift",
+        special={"worker": NOT_FOUND},
+    ),
+    "whole no-show": route(
+        "POST", "/coops/alpha/jobs/{job}/transitions/no_show", CLIENT_SIDE, job="late_shift"
+    ),
+    "close no-show": route(
+        "POST",
+        "/coops/alpha/jobs/{job}/transitions/close_no_show",
+        {"coordinator"},
+        job="no_show_shift",
+    ),
     "rate": route(
         "POST",
         "/coops/alpha/jobs/{job}/ratings",
@@ -452,6 +469,9 @@ def _template(path: str) -> str:
         .replace("offers/{offer}", "offers/{offer_id}")
         .replace("cases/{case}", "cases/{case_id}")
         .replace("invoices/{invoice}", "invoices/{invoice_id}")
+        .replace("transitions/publish", "transitions/{transition}")
+        .replace("transitions/no_show", "transitions/{transition}")
+        .replace("transitions/close_no_show", "transitions/{transition}")
     )
 
 

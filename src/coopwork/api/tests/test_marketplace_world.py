@@ -45,6 +45,7 @@ from coopwork.marketplace.services import (
     job_book,
     job_claim,
     job_clock_in,
+    job_transition,
     offer_create,
     worker_profile_save,
     zone_create,
@@ -257,6 +258,16 @@ class MarketWorld:
         start = (now - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
         job = self._book(shift_request(start, hours=6), now=start - dt.timedelta(hours=1))
         return self._claim(job)
+
+    def _build_draft_shift(self) -> Job:
+        return self._book(shift_request(later(3, 8)), draft=True)
+
+    def _build_no_show_shift(self) -> Job:
+        """The whole job marked a no-show by its client, waiting for a coordinator to close it."""
+        job = self.job("late_shift")
+        return job_transition(
+            cooperative=self.coop, job_id=job.pk, transition="no_show", actor=self.user("client")
+        )
 
     def _build_open_ride(self) -> Job:
         return self._book(ride_request(later(3, 11)))

@@ -10,7 +10,7 @@ import pytest
 from coopwork.core.errors import CoopError
 from coopwork.ledger.selectors import trial_balance
 from coopwork.marketplace import lifecycle
-from coopwork.marketplace.models import Assignment, AssignmentStatus
+from coopwork.marketplace.models import Assignment, AssignmentStatus, Job
 from coopwork.marketplace.services import (
     job_approve,
     job_book,
@@ -24,6 +24,7 @@ from coopwork.marketplace.services import (
 from .helpers import (
     at,
     balance,
+    counts,
     holder,
     make_client,
     make_worker,
@@ -111,7 +112,26 @@ def test_closing_a_whole_job_no_show_releases_its_assignments(coop):
     start = at(weekday(2), 10)
     job = job_book(cooperative=coop, client=client, request=ride_request(start))
     job_claim(cooperative=coop, job_id=job.pk, worker=driver)
-    job_transition(cooperative=coop, job_id=job.pk, transition="no_show", actor=client)
+    # Not before the start and its clock-in tolerance (60 minutes by default): nothing written.
+    before = counts()
+    with pytest.raises(CoopError) as early:
+        job_transition(
+            cooperative=coop,
+            job_id=job.pk,
+            transition="no_show",
+            actor=client,
+            now=start + dt.timedelta(minutes=59),
+        )
+    assert early.value.code == "transition_not_allowed"
+    assert counts() == before
+    job_transition(
+        cooperative=coop,
+        job_id=job.pk,
+        transition="no_show",
+        actor=client,
+        now=start + dt.timedelta(minutes=61),
+    )
+    assert Job.objects.get(pk=job.pk).status == lifecycle.NO_SHOW
     assert Assignment.objects.get(job=job).status == AssignmentStatus.NO_SHOW
     job = job_transition(
         cooperative=coop, job_id=job.pk, transition="close_no_show", actor=None, system=True

@@ -10,6 +10,7 @@ import pytest
 from coopwork import testing
 from coopwork.core.money import Money
 from coopwork.marketplace.models import Job
+from coopwork.marketplace.selectors import open_jobs_for_worker
 from coopwork.marketplace.services import job_quote, zone_create
 from coopwork.web.market_forms import ShiftForm
 
@@ -216,3 +217,27 @@ def test_a_user_of_another_coop_books_nothing_there(other_coop, login, coop):
     response = outsider.post("/c/nowhere/book/ride/", {**mb.ride_form(), "action": "confirm"})
     assert response.status_code == 404
     assert Job.objects.count() == 0
+
+
+def test_a_draft_is_saved_then_published_from_its_page(booker, coop):
+    priced = booker.post("/c/alpha/book/shift/", {**mb.shift_form(), "action": "quote"})
+    assert "Save as a draft" in priced.content.decode()
+    response = booker.post("/c/alpha/book/shift/", {**mb.shift_form(), "action": "draft"})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.status == "requested"
+    page = booker.get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    assert "This job is a draft" in page and 'data-transition="publish"' in page
+    waiter = mb.worker(coop, "waiter", skills=("service", "bar"))
+    assert job.pk not in [j.pk for j in open_jobs_for_worker(cooperative=coop, user=waiter)]
+    published = booker.post(f"/c/alpha/jobs/{job.pk}/transitions/publish/")
+    assert published.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "open"
+    assert job.pk in [j.pk for j in open_jobs_for_worker(cooperative=coop, user=waiter)]
+    page = booker.get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    assert 'data-transition="publish"' not in page
+    # Only the plain transitions have this form: another name is not an action here.
+    before = mb.rows()
+    assert booker.post(f"/c/alpha/jobs/{job.pk}/transitions/cancel/").status_code == 404
+    assert mb.rows() == before

@@ -327,3 +327,29 @@ def test_message_notifies_and_nav_counts_unread(coop, owner, driver, login):
     assert f"Nouveau message sur {job.title}\xa0: Running late?" in french.content.decode()
     worker_client.post("/c/alpha/notifications/read/")
     assert "1 unread" not in worker_client.get("/c/alpha/work/").content.decode()
+
+
+def test_nobody_came_then_a_coordinator_closes_the_job(coop, owner, driver, login):
+    job = mb.ride(coop, owner, mb.soon(10))
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
+    client = login(owner)
+    # Before the start and its clock-in tolerance, the page does not offer it.
+    assert (
+        'data-transition="no_show"' not in client.get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    )
+    Job.objects.filter(pk=job.pk).update(starts_at=mb.soon(-120))  # two hours ago
+    page = client.get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    assert 'data-transition="no_show"' in page and "Nobody came?" in page
+    assert client.post(f"/c/alpha/jobs/{job.pk}/transitions/no_show/").status_code == 302
+    job.refresh_from_db()
+    assert job.status == "no_show"
+    # The client cannot close it; a coordinator can, and nothing is charged.
+    before = mb.rows()
+    assert client.post(f"/c/alpha/jobs/{job.pk}/transitions/close_no_show/").status_code == 403
+    assert mb.rows() == before
+    coord = login(mb.coordinator(coop, "coord"))
+    page = coord.get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    assert 'data-transition="close_no_show"' in page
+    assert coord.post(f"/c/alpha/jobs/{job.pk}/transitions/close_no_show/").status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.cancellation_fee_minor, job.settlement_id) == ("cancelled", 0, None)

@@ -158,12 +158,13 @@ def book_kind(request: HttpRequest, coop: Cooperative, kind: str) -> HttpRespons
         return _render_form(request, coop, kind, form, status=400)
     try:
         booking = form.to_request()
-        if request.POST.get("action") == "confirm":
+        if request.POST.get("action") in ("confirm", "draft"):
             job = job_book(
                 cooperative=coop,
                 client=actor(request),
                 request=booking,
                 business=bool(form.cleaned_data.get("business")),
+                draft=request.POST.get("action") == "draft",
             )
         else:
             priced = job_quote(cooperative=coop, request=booking)

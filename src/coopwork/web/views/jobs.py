@@ -8,10 +8,11 @@ when the socket cannot be opened.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from coopwork.core.errors import CoopError
@@ -79,6 +80,32 @@ def job_approve(request: HttpRequest, coop: Cooperative, job_id: int) -> HttpRes
         _job_url(coop, job_id),
         _("Timesheet approved. The job is settled: %(total)s.") % {"total": total},
     )
+
+
+# The transitions without data that the job page offers as plain buttons, and what each says.
+PLAIN = {
+    "publish": gettext_lazy("The job is published: workers can see it and take it."),
+    "no_show": gettext_lazy(
+        "Recorded: nobody came. A coordinator closes the job; nothing is charged."
+    ),
+    "close_no_show": gettext_lazy("The job is closed: cancelled, at no charge."),
+}
+
+
+@require_POST
+@coop_view
+def job_transition(
+    request: HttpRequest, coop: Cooperative, job_id: int, transition: str
+) -> HttpResponse:
+    if transition not in PLAIN:
+        raise Http404("no such action")  # the others have their own forms
+    try:
+        services.job_transition(
+            cooperative=coop, job_id=job_id, transition=transition, actor=actor(request)
+        )
+    except CoopError as exc:
+        return failed(request, coop, exc)
+    return done(request, _job_url(coop, job_id), str(PLAIN[transition]))
 
 
 @require_POST
