@@ -261,6 +261,11 @@ def _subprocess_env() -> dict[str, str]:
     """The environment that makes a subprocess use the test database."""
     settings = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coopwork.settings.test", "DEBUG": "1"}
+    # This checkout's code first, as pytest's own ``pythonpath`` does: the virtualenv's editable
+    # install may point at another checkout (a git worktree sharing it).
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
+    )
     if connection.vendor == "postgresql":
         user = settings.get("USER") or "postgres"
         password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
