@@ -1146,9 +1146,11 @@ def job_assign(
     if job.status == lifecycle.OPEN and _free_slot(job) is None:
         _move(job, "fill", actor=actor, roles={"coordinator"})
     else:
-        # The job stays open (a shift with positions left): only the assigned worker's own list
-        # changed (when it fills, ``_move`` pings every worker).
-        _announce(job, "job.assigned", {"status": job.status}, extra=(f"user-{worker_id}",))
+        # Nobody's open jobs changed (a shift keeps positions open, or a worker replaced one on
+        # a full job): only the lists of the worker assigned and of the one replaced did (when
+        # the job fills, ``_move`` pings every worker).
+        told = (worker_id, replace_worker_id) if replace_worker_id is not None else (worker_id,)
+        _announce(job, "job.assigned", {"status": job.status}, extra=[f"user-{w}" for w in told])
     Notification.objects.create(
         cooperative=cooperative,
         user_id=worker_id,

@@ -189,8 +189,9 @@ def test_the_coops_workers_are_pinged_when_its_open_jobs_change(
 def test_a_worker_assigned_or_promoted_without_a_change_of_open_jobs_is_told(
     coop, received, django_capture_on_commit_callbacks
 ):
-    """A coordinator's assignment to a shift that stays open, and a promotion from the waiting
-    list, change only that worker's own jobs: they hear it in their own group."""
+    """A coordinator's assignment to a shift that stays open, a promotion from the waiting list
+    and a replacement on a full job change only the workers' own jobs: each hears it in their own
+    group, and the co-op's workers are not pinged."""
     client = make_client("c")
     coordinator = make_coordinator(coop, "k")
     w1, w2, w3 = (make_worker(coop, n) for n in ("w1", "w2", "w3"))
@@ -205,7 +206,16 @@ def test_a_worker_assigned_or_promoted_without_a_change_of_open_jobs_is_told(
         job_assign(cooperative=coop, job_id=two.pk, worker_id=w3.pk, actor=coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         job_release(cooperative=coop, job_id=one.pk, worker=w1)  # w2 takes the position
+    with django_capture_on_commit_callbacks(execute=True):  # w1 replaces w2 on the full shift
+        job_assign(
+            cooperative=coop,
+            job_id=one.pk,
+            worker_id=w1.pk,
+            actor=coordinator,
+            replace_worker_id=w2.pk,
+        )
     assert [(e.name, e.audiences[2:], e.pinged) for e in received] == [
         ("job.assigned", (f"user-{w3.pk}",), ()),
         ("job.released", (f"user-{w2.pk}",), ()),
+        ("job.assigned", (f"user-{w1.pk}", f"user-{w2.pk}"), ()),
     ]
