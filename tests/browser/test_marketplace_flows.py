@@ -10,9 +10,15 @@
    client's page to show each status and the ETA, and checks the marker is still there and the
    page's live region is on its websocket.
 
-Websockets need an ASGI server, so the second test runs the project's ASGI application under
-daphne in a subprocess on a free loopback port, against the test database (``transactional_db``,
-so what the test writes is committed and visible to it):
+3. A new ride reaches a driver's worker area without a reload: Ahmed has the worker area open on
+   his phone; Léa books a ride and it appears in his open jobs; another driver takes it and it
+   leaves his list. The page's 30-second re-fetch is kept from running in his browser, and it
+   must stay on its websocket, so what changes can only have come through the socket; the
+   socket's messages are checked to carry the events' names and nothing else.
+
+Websockets need an ASGI server, so the second and third tests run the project's ASGI application
+under daphne in a subprocess on a free loopback port, against the test database
+(``transactional_db``, so what the test writes is committed and visible to it):
 
 - on PostgreSQL (``DATABASE_URL``), the subprocess gets the test database's URL;
 - on SQLite the test database is in memory by default, which another process cannot open: when
@@ -25,6 +31,7 @@ Screenshots of every step go to test-output/browser/<test name>/. Every wait is 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import socket
@@ -43,11 +50,13 @@ from django.db import connection, connections
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from coopwork import testing
 from coopwork.core.models import Cooperative
 from coopwork.core.money import Money
+from coopwork.core.services import role_grant
 from coopwork.marketplace.booking import Place, ShiftRequest
 from coopwork.marketplace.models import Assignment, Job
-from coopwork.marketplace.services import job_quote
+from coopwork.marketplace.services import job_quote, worker_profile_save
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -189,6 +198,8 @@ def test_shift_booked_claimed_clocked_approved_same_receipt(
     expect(card).to_contain_text("Renfort vente")
     expect(card.locator(".pay")).to_contain_text("for you")
     expect(worker.locator(".refuse-note")).to_contain_text("never counts against you")
+    # No websocket under WSGI either: the worker area falls back to polling its lists.
+    expect(worker.locator("#work-lists")).to_have_attribute("data-live-mode", "poll")
     shot(worker, "worker-sees-the-open-shift")
     card.get_by_role("button", name="Claim a position").click()
     expect(worker.locator(".notice-success")).to_contain_text("It is yours: Renfort vente")
@@ -261,6 +272,11 @@ def _subprocess_env() -> dict[str, str]:
     """The environment that makes a subprocess use the test database."""
     settings = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coopwork.settings.test", "DEBUG": "1"}
+    # This checkout's code first, as pytest's own ``pythonpath`` does: the virtualenv's editable
+    # install may point at another checkout (a git worktree sharing it).
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
+    )
     if connection.vendor == "postgresql":
         user = settings.get("USER") or "postgres"
         password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
@@ -414,5 +430,108 @@ def test_ride_booked_accepted_and_followed_live_without_reload(
     # Queries made between browser steps run inside Playwright's greenlet, whose connection the
     # test database's teardown does not see: close it here (on PostgreSQL it would otherwise keep
     # the test database busy when it is dropped).
+    connections.close_all()
+    assert errors == [], errors
+
+
+# --- 3. The worker area follows the co-op's open jobs, without a reload -------------------------
+
+# Keeps the worker area's 30-second re-fetch (data-live-poll-always) from running, so that what
+# the page shows can only have come through its websocket (the 15-second fallback poll runs only
+# while the socket is down, and the test checks it stays up).
+NO_ALWAYS_POLL = """
+(() => {
+  const original = window.setInterval;
+  window.__alwaysPollBlocked = 0;
+  window.setInterval = function (fn, ms, ...rest) {
+    if (ms === 30000) { window.__alwaysPollBlocked += 1; return 0; }
+    return original.call(window, fn, ms, ...rest);
+  };
+})();
+"""
+
+
+def test_new_ride_reaches_the_worker_area_live_and_leaves_it_when_taken(
+    asgi_server: str, browser: Browser, output_dir: Path
+) -> None:
+    call_command("seed_demo", "--url", asgi_server, stdout=StringIO())
+    base = asgi_server
+    shot = Shots(output_dir)
+    errors: list[str] = []
+    coop = Cooperative.objects.get(slug=SLUG)
+    # A second driver of the co-op, who will take the ride.
+    bruno = testing.make_user("bruno", password="bruno-test-2026")
+    role_grant(cooperative=coop, user=bruno, role="worker", actor=None)
+    worker_profile_save(cooperative=coop, user=bruno, skills=["driving"], vehicle="car")
+
+    # Ahmed has the worker area open on his phone, on its websocket.
+    ahmed_ctx, ahmed = new_page(browser, errors, phone=True)
+    ahmed.add_init_script(NO_ALWAYS_POLL)
+    frames: list[tuple[str, str]] = []
+    ahmed.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda data: frames.append((ws.url, str(data)))),
+    )
+    sign_in(ahmed, base, "ahmed", "ahmed-demo-2026")
+    ahmed.goto(f"{base}/c/{SLUG}/work/")
+    lists = ahmed.locator("#work-lists")
+    expect(lists).to_have_attribute("data-live-mode", "socket")
+    assert ahmed.evaluate("window.__alwaysPollBlocked") == 1
+    before = ahmed.locator("[id^=open-job-]").count()
+    ahmed.evaluate("window.__marker = 1")
+    shot(ahmed, "driver-worker-area-before")
+
+    # Léa books a ride.
+    client_ctx, client = new_page(browser, errors)
+    sign_in(client, base, "lea", "lea-demo-2026")
+    client.goto(f"{base}/c/{SLUG}/book/ride/")
+    start = local_slot(40)
+    client.select_option("#id_pickup_known", "bellecour")
+    client.select_option("#id_dropoff_known", "part-dieu")
+    client.fill("#id_date", start.date().isoformat())
+    client.fill("#id_time", start.strftime("%H:%M"))
+    quote = client.locator("#quote")
+    expect(quote.locator("[data-total]")).to_contain_text("€")
+    quote.get_by_role("button", name=re.compile(r"Confirm and book")).click()
+    expect(client).to_have_url(re.compile(rf"/c/{SLUG}/jobs/\d+/$"))
+    job = Job.objects.get(pk=int(client.url.rstrip("/").rsplit("/", 1)[1]))
+
+    # It appears in Ahmed's open jobs, with his pay, without a reload.
+    card = ahmed.locator(f"#open-job-{job.pk}")
+    expect(card).to_contain_text(job.title)
+    expect(card.locator(".pay")).to_contain_text("for you")
+    expect(card.get_by_role("button", name="Take this job")).to_be_visible()
+    expect(ahmed.locator("[id^=open-job-]")).to_have_count(before + 1)
+    assert ahmed.evaluate("window.__marker") == 1
+    expect(lists).to_have_attribute("data-live-mode", "socket")
+    card.scroll_into_view_if_needed()
+    shot(ahmed, "driver-sees-the-new-ride-live")
+
+    # Bruno takes it on his phone.
+    bruno_ctx, bruno_page = new_page(browser, errors, phone=True)
+    sign_in(bruno_page, base, "bruno", "bruno-test-2026")
+    bruno_page.goto(f"{base}/c/{SLUG}/work/")
+    bruno_page.locator(f"#open-job-{job.pk}").get_by_role("button", name="Take this job").click()
+    expect(bruno_page.locator(".notice-success")).to_contain_text("It is yours")
+    shot(bruno_page, "other-driver-took-the-ride")
+
+    # It leaves Ahmed's list, still without a reload and still on the socket.
+    expect(card).to_have_count(0)
+    expect(ahmed.locator("[id^=open-job-]")).to_have_count(before)
+    assert ahmed.evaluate("window.__marker") == 1
+    expect(lists).to_have_attribute("data-live-mode", "socket")
+    shot(ahmed, "driver-list-after-the-ride-was-taken")
+
+    # What came through his worker socket: the events' names, never a job or its status.
+    work = [json.loads(data) for url, data in frames if url.endswith(f"/ws/work/{SLUG}/")]
+    assert {"event": "job.opened", "payload": {}} in work, work
+    assert {"event": "job.fill", "payload": {}} in work, work
+    assert all(m["payload"] == {} for m in work if m["event"].startswith("job.")), work
+    job.refresh_from_db()
+    assert job.status == "assigned"
+    assert Assignment.objects.get(job=job).worker_id == bruno.pk
+    ahmed_ctx.close()
+    client_ctx.close()
+    bruno_ctx.close()
     connections.close_all()
     assert errors == [], errors

@@ -25,6 +25,10 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     # Channel groups that should hear about it, e.g. "coop-3-board", "user-12".
     audiences: tuple[str, ...] = ()
+    # Groups told only that it happened: its name, never its payload. For listeners who may not
+    # see everything the payload names (e.g. a co-op's workers, "work-3", told that its open jobs
+    # may have changed): they re-fetch what they show through a view that checks what each may see.
+    pinged: tuple[str, ...] = ()
 
 
 Handler = Callable[[Event], None]

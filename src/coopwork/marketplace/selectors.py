@@ -28,7 +28,7 @@ from .models import (
     WorkerProfile,
     Zone,
 )
-from .services import job_roles, job_visible
+from .services import job_roles, job_visible, work_group, worker_may_take_jobs
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -45,6 +45,15 @@ def job_get(*, cooperative: Cooperative, job_id: int, user: User | AnonymousUser
     if job is None or not job_visible(job=job, user=user):
         raise errors.JobNotFound()
     return job
+
+
+def work_live_group(*, slug: str, user: User | AnonymousUser) -> str | None:
+    """The live group of the worker area of the co-op ``slug`` (``services.work_group``), or
+    None when ``user`` may not hear it: no such co-op, or not a worker with a profile there."""
+    cooperative = Cooperative.objects.filter(slug=slug).first()
+    if cooperative is None or not worker_may_take_jobs(cooperative=cooperative, user=user):
+        return None
+    return work_group(cooperative.pk)
 
 
 def worker_profile(*, cooperative: Cooperative, user: User | AnonymousUser) -> WorkerProfile | None:

@@ -430,7 +430,9 @@ def job_book(
         },
     )
     if not draft:
-        _announce(job, "job.opened", {"status": job.status})
+        # The co-op's workers re-fetch their open jobs (an auto-dispatched job is offered
+        # instead). A draft is announced when it is published.
+        _announce(job, "job.opened", {"status": job.status}, workers=not job.auto_dispatch)
     return job
 
 
@@ -464,10 +466,28 @@ def job_visible(*, job: Job, user: User | AnonymousUser | None) -> bool:
         return True
     if job.status not in (lifecycle.OPEN, lifecycle.ASSIGNED):
         return False
-    profiles = WorkerProfile.objects.filter(cooperative_id=job.cooperative_id, user_id=user.pk)
+    return worker_may_take_jobs(cooperative=job.cooperative, user=user)
+
+
+def worker_may_take_jobs(*, cooperative: Cooperative, user: User | AnonymousUser | None) -> bool:
+    """Whether ``user`` holds the worker role in this co-op and has a worker profile there: who
+    may know its open and assigned jobs (``job_visible``) and hear, in ``work_group``, that they
+    changed."""
+    if user is None or not user.is_authenticated:
+        return False
     return (
-        RoleName.WORKER in user_roles(user=user, cooperative=job.cooperative) and profiles.exists()
+        RoleName.WORKER in user_roles(user=user, cooperative=cooperative)
+        and WorkerProfile.objects.filter(cooperative=cooperative, user_id=user.pk).exists()
     )
+
+
+def work_group(cooperative_id: int) -> str:
+    """The live group of a co-op's worker areas, for its workers who may take jobs
+    (``worker_may_take_jobs``). An event that may change the open jobs or offers they see is
+    *pinged* there: they get its name, never its payload (no job id, no status), and each
+    re-fetches its own lists through the worker area's view, which applies what they may see
+    (skills, vehicle, their offers)."""
+    return f"work-{cooperative_id}"
 
 
 def _not_yours(job: Job, user: User | None) -> CoopError:
@@ -483,8 +503,15 @@ def _lock_job(cooperative: Cooperative, job_id: int) -> Job:
     return job
 
 
-def _announce(job: Job, name: str, payload: dict[str, Any], extra: Iterable[str] = ()) -> None:
-    _announce_ids(job.pk, job.cooperative_id, name, payload, extra)
+def _announce(
+    job: Job,
+    name: str,
+    payload: dict[str, Any],
+    extra: Iterable[str] = (),
+    *,
+    workers: bool = False,
+) -> None:
+    _announce_ids(job.pk, job.cooperative_id, name, payload, extra, workers=workers)
 
 
 def _announce_ids(
@@ -493,9 +520,15 @@ def _announce_ids(
     name: str,
     payload: dict[str, Any],
     extra: Iterable[str] = (),
+    *,
+    workers: bool = False,
 ) -> None:
+    """Publish a job's live event to its page, the coordinators and ``extra`` groups; with
+    ``workers`` (the open jobs changed: opened, taken, reopened, cancelled…) the co-op's worker
+    group is pinged too (the name only). No query: this runs on the claim's hot path."""
     audiences = (f"job-{job_id}", f"coop-{cooperative_id}-coordinator", *extra)
-    publish(Event(name, cooperative_id, {"job": job_id, **payload}, tuple(audiences)))
+    pinged = (work_group(cooperative_id),) if workers else ()
+    publish(Event(name, cooperative_id, {"job": job_id, **payload}, tuple(audiences), pinged))
 
 
 def _move(
@@ -531,7 +564,13 @@ def _move(
         target=job,
         data={"from": before, "to": job.status, **(data or {})},
     )
-    _announce(job, f"job.{transition}", {"status": job.status, "from": before})
+    # Into or out of OPEN (fill, reopen, cancel, a shift starting): the open jobs changed.
+    _announce(
+        job,
+        f"job.{transition}",
+        {"status": job.status, "from": before},
+        workers=lifecycle.OPEN in (before, job.status),
+    )
 
 
 @transaction.atomic
@@ -644,7 +683,8 @@ def job_worker_no_show(
             "promoted": promoted.worker_id if promoted else None,
         },
     )
-    _announce(job, "job.worker_no_show", {"status": job.status})
+    promoted_to = (f"user-{promoted.worker_id}",) if promoted else ()
+    _announce(job, "job.worker_no_show", {"status": job.status}, extra=promoted_to)
     if job.status == lifecycle.STARTED:
         _complete_if_done(job, actor, {"system"}, now)
     return job
@@ -880,6 +920,7 @@ def _claim_one_statement(
             cooperative.pk,
             "job.fill",
             {"status": claim_sql.FILL.target, "from": lifecycle.OPEN},
+            workers=True,
         )
         # The row the statement inserted, built as a query would load it (``from_db``): a third
         # of the cost of the keyword constructor, on every win.
@@ -1052,7 +1093,9 @@ def job_release(*, cooperative: Cooperative, job_id: int, worker: User) -> Job:
         target=assignment,
         data={"job": job.pk, "promoted": promoted.worker_id if promoted else None},
     )
-    _announce(job, "job.released", {"status": job.status})
+    # A worker promoted from the waiting list sees the job among theirs.
+    promoted_to = (f"user-{promoted.worker_id}",) if promoted else ()
+    _announce(job, "job.released", {"status": job.status}, extra=promoted_to)
     return job
 
 
@@ -1124,7 +1167,11 @@ def job_assign(
     if job.status == lifecycle.OPEN and _free_slot(job) is None:
         _move(job, "fill", actor=actor, roles={"coordinator"})
     else:
-        _announce(job, "job.assigned", {"status": job.status})
+        # Nobody's open jobs changed (a shift keeps positions open, or a worker replaced one on
+        # a full job): only the lists of the worker assigned and of the one replaced did (when
+        # the job fills, ``_move`` pings every worker).
+        told = (worker_id, replace_worker_id) if replace_worker_id is not None else (worker_id,)
+        _announce(job, "job.assigned", {"status": job.status}, extra=[f"user-{w}" for w in told])
     Notification.objects.create(
         cooperative=cooperative,
         user_id=worker_id,

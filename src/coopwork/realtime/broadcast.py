@@ -8,10 +8,13 @@ keeps one event loop of its own and runs the sends on it, in the calling thread.
 from inside a loop that is not the server's (a loop already runs in the thread, so this thread's
 own loop cannot) sends from a short-lived thread instead of dropping the event.
 
+An event's ``pinged`` groups get its name without its payload: a co-op's workers hear that its
+open jobs changed, not which job.
+
 With the in-memory layer (no ``REDIS_URL``) every listener is a consumer of this process, so an
-event none of whose groups has a member is not sent at all: no event loop runs for it (most
-claims are heard by nobody in the process that made them). Other layers reach other processes,
-so their events are always sent.
+event none of whose groups (audiences or pinged) has a member is not sent at all: no event loop
+runs for it (most claims are heard by nobody in the process that made them). Other layers reach
+other processes, so their events are always sent.
 """
 
 from __future__ import annotations
@@ -51,14 +54,21 @@ def _in_server_thread() -> bool:
 
 
 def broadcast_event(event: Event) -> None:
+    """Send ``event`` to its audiences with its payload, and to its pinged groups with its name
+    only (an empty payload): those re-fetch what they show through a permission-checked view."""
     layer = get_channel_layer()
-    if layer is None or not event.audiences or _nobody_listens(layer, event.audiences):
+    if layer is None or not (event.audiences or event.pinged):
+        return
+    if _nobody_listens(layer, event.audiences) and _nobody_listens(layer, event.pinged):
         return
     message = {"type": "coop.event", "name": event.name, "payload": event.payload}
+    ping = {"type": "coop.event", "name": event.name, "payload": {}}
 
     async def send_all() -> None:
         for group in event.audiences:
             await layer.group_send(group, message)
+        for group in event.pinged:
+            await layer.group_send(group, ping)
 
     if _in_server_thread():
         async_to_sync(send_all)()  # one trip into the server's loop for every audience

@@ -1,5 +1,6 @@
-"""Websocket consumers: a signed-in user hears the events addressed to them and, for board
-members, to their co-op's board."""
+"""Websocket consumers: a signed-in user hears the events addressed to them and to the groups of
+their roles (``/ws/events/``), one job's events (``/ws/jobs/<id>/``), or one co-op's worker area
+(``/ws/work/<slug>/``)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,35 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from coopwork.core.errors import CoopError
 from coopwork.core.models import Role
 from coopwork.marketplace.models import Job
-from coopwork.marketplace.selectors import job_get
+from coopwork.marketplace.selectors import job_get, work_live_group
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
-    groups: list[str]
+class _GroupsConsumer(AsyncJsonWebsocketConsumer):
+    """Joins a list of groups on connect, leaves them on disconnect, forwards their events."""
 
+    groups_joined: list[str]
+
+    async def join(self, groups: list[str]) -> None:
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def coop_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["name"], "payload": message["payload"]})
+
+
+class EventsConsumer(_GroupsConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined = await self._groups_for(user.pk)
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.join(await self._groups_for(user.pk))
 
     @database_sync_to_async
     def _groups_for(self, user_id: int) -> list[str]:
@@ -36,12 +51,26 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             groups.append(f"coop-{coop_id}-{role}")
         return sorted(set(groups))
 
-    async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def coop_event(self, message: dict[str, Any]) -> None:
-        await self.send_json({"event": message["name"], "payload": message["payload"]})
+class WorkConsumer(_GroupsConsumer):
+    """The worker area of one co-op: the worker's own events (offers, assignments,
+    notifications) and the co-op's worker group, where events say only *that* the open jobs
+    changed (their names, no payload: ``Event.pinged``); the page re-fetches its lists through
+    the worker area's view. Refused to anyone who is not a worker with a profile there. Rights
+    are checked at connect: a worker whose role ends while connected still hears the names until
+    the socket closes, and the page's re-fetch is refused."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        group = await database_sync_to_async(work_live_group)(slug=slug, user=user)
+        if group is None:
+            await self.close(code=4403)
+            return
+        await self.join([group, f"user-{user.pk}"])
 
 
 class JobConsumer(AsyncJsonWebsocketConsumer):

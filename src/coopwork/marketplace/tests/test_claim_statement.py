@@ -227,6 +227,8 @@ def test_a_win_writes_what_the_locked_path_writes(
         ("job.fill", "assigned", "open")
     ] * 2
     assert received[1].audiences == (f"job-{by_statement.pk}", f"coop-{coop.pk}-coordinator")
+    # The co-op's workers are pinged by both, at no extra query (one EXECUTE above).
+    assert received[0].pinged == received[1].pinged == (f"work-{coop.pk}",)
     # Sealed (here by the check itself: the test's transaction never commits), the chain is intact.
     assert audit_verify_chain(chain_key(coop)) is None
     assert not AuditEntry.objects.filter(chain=chain_key(coop), seq__isnull=True).exists()

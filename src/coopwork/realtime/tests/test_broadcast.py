@@ -111,3 +111,41 @@ def test_with_the_in_memory_layer_an_event_nobody_listens_to_runs_no_loop(settin
     _run(layer.group_discard("bcast-heard", channel))
     # Once the last member left, the group is gone and its events are not sent.
     assert not layer.groups.get("bcast-heard")
+
+
+def test_pinged_groups_get_the_name_without_the_payload():
+    """An event's audiences get its payload; its pinged groups only its name."""
+    layer = get_channel_layer()
+    told, pinged = _run(layer.new_channel()), _run(layer.new_channel())
+    _run(layer.group_add("bcast-told", told))
+    _run(layer.group_add("bcast-pinged", pinged))
+    broadcast.broadcast_event(
+        Event("test.both", None, {"job": 7, "status": "open"}, ("bcast-told",), ("bcast-pinged",))
+    )
+    assert _run(layer.receive(told))["payload"] == {"job": 7, "status": "open"}
+    message = _run(layer.receive(pinged))
+    assert (message["name"], message["payload"]) == ("test.both", {})
+    _run(layer.group_discard("bcast-told", told))
+    _run(layer.group_discard("bcast-pinged", pinged))
+
+
+def test_with_the_in_memory_layer_a_pinged_member_is_enough_to_send(settings, monkeypatch):
+    """The in-memory skip looks at the pinged groups too: an event whose only listener is in a
+    pinged group is sent (to it, without payload); with nobody in either, no loop runs."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    layer = get_channel_layer()
+    channel = _run(layer.new_channel())
+    _run(layer.group_add("bcast-work", channel))
+    runs = _count_loop_runs(monkeypatch)
+    broadcast.broadcast_event(
+        Event("test.unheard", None, {"x": 1}, ("bcast-nobody",), ("bcast-no",))
+    )
+    assert runs == []
+    broadcast.broadcast_event(
+        Event("test.pinged", None, {"x": 1}, ("bcast-nobody",), ("bcast-work",))
+    )
+    assert runs == [1]
+    monkeypatch.undo()
+    message = _run(layer.receive(channel))
+    assert (message["name"], message["payload"]) == ("test.pinged", {})
+    _run(layer.group_discard("bcast-work", channel))

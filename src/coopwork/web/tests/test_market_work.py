@@ -68,6 +68,17 @@ def test_open_jobs_show_the_workers_pay_place_and_time(coop, owner, driving):
     assert "Sorted by start time: never by ratings." in html
 
 
+def test_the_lists_follow_the_coops_worker_socket_and_poll_without_it(coop, owner, driving):
+    html = driving.get("/c/alpha/work/").content.decode()
+    assert 'data-live-ws="/ws/work/alpha/"' in html
+    assert 'data-live-url="/c/alpha/work/live/"' in html and 'data-live-poll="15000"' in html
+    job = mb.ride(coop, owner)
+    live = driving.get("/c/alpha/work/live/")
+    assert (
+        live["Cache-Control"] == "no-store" and f'id="open-job-{job.pk}"' in live.content.decode()
+    )
+
+
 def test_claim_then_claim_again(coop, owner, driver, driving):
     job = mb.ride(coop, owner)
     response = driving.post(f"/c/alpha/work/jobs/{job.pk}/claim/")

@@ -1,9 +1,13 @@
 /* coopwork live.js — small, dependency-free helpers for the marketplace pages.
  *
  * - [data-live-ws]: a region kept up to date without reloading the page. It listens to a
- *   websocket (/ws/jobs/<id>/ or /ws/events/) and re-fetches its HTML from data-live-url when an
- *   event arrives; when the socket cannot be opened (or drops), it polls that URL every
- *   data-live-poll milliseconds instead. data-live-mode tells which path is in use.
+ *   websocket (/ws/jobs/<id>/, /ws/work/<slug>/ or /ws/events/) and re-fetches its HTML from
+ *   data-live-url when an event arrives; when the socket cannot be opened (or drops), it polls
+ *   that URL every data-live-poll milliseconds instead. data-live-mode tells which path is in use.
+ *   A burst of events gives one re-fetch soon after the first (never postponed by the next), and
+ *   data-live-spread adds up to that many random milliseconds to an event's re-fetch, so the many
+ *   pages one event reaches (a co-op's workers) do not all ask at the same instant.
+ *   data-live-poll-always re-fetches that often even with the socket open.
  * - job.position events update the worker's ETA in place; status events update the status badge
  *   at once (labels from #status-labels), then the region is re-fetched.
  * - [data-geo-post]: while such an element is on the page, the browser's position (when the
@@ -63,11 +67,23 @@
   }
 
   function refresh(region, delay) {
+    delay = delay || 250;
+    var due = Date.now() + delay;
+    // A re-fetch already due sooner covers this one: events arriving faster than the delay must
+    // not keep pushing it back.
+    if (region._refreshTimer && region._refreshDue <= due) return;
     clearTimeout(region._refreshTimer);
+    region._refreshDue = due;
     region._refreshTimer = setTimeout(function () {
+      region._refreshTimer = null;
       if (interacting(region)) { refresh(region, 2000); return; }
       fetchInto(region, region.dataset.liveUrl);
-    }, delay || 250);
+    }, delay);
+  }
+
+  function eventDelay(region, delay) {
+    var spread = parseInt(region.dataset.liveSpread || "0", 10);
+    return spread ? delay + Math.floor(Math.random() * spread) : delay;
   }
 
   function startPolling(region) {
@@ -111,7 +127,7 @@
       var badge = region.querySelector("[data-live-status]");
       if (badge && label) badge.textContent = label;
     }
-    refresh(region, 300);
+    refresh(region, eventDelay(region, 300));
   }
 
   function connect(region) {
