@@ -2133,7 +2133,8 @@ def invoice_issue(
     period_end: dt.date,
     actor: User | None,
 ) -> Invoice:
-    """Issue a business client's invoice for a period: every settled or late-cancelled job."""
+    """Issue a business client's invoice for a period: every job they booked as a business that
+    was settled or cancelled with a charge. Jobs they booked privately are not on it."""
     if actor is not None:
         require_role(
             user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR, RoleName.BOARD}
@@ -2154,6 +2155,7 @@ def invoice_issue(
         Job.objects.filter(
             cooperative=cooperative,
             client_id=client_id,
+            client_is_business=True,
             receipt__isnull=False,
             starts_at__date__gte=period_start,
             starts_at__date__lte=period_end,

@@ -293,7 +293,10 @@ class MarketWorld:
         return completed_ride(self.coop, self.user("client"), self.user("worker"))
 
     def _build_settled_ride(self) -> Job:
-        job = completed_ride(self.coop, self.user("client"), self.user("worker"), hour=15)
+        # Booked as a business, so that it is invoiced.
+        job = completed_ride(
+            self.coop, self.user("client"), self.user("worker"), hour=15, business=True
+        )
         job_approve(cooperative=self.coop, job_id=job.pk, actor=self.user("client"))
         job.refresh_from_db()
         return job

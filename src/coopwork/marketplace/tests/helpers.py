@@ -195,7 +195,9 @@ def only(items: list[Any]) -> Any:
     return items[0]
 
 
-def completed_ride(coop: Cooperative, client: User, driver: User, *, hour: int = 10) -> Job:
+def completed_ride(
+    coop: Cooperative, client: User, driver: User, *, hour: int = 10, business: bool = False
+) -> Job:
     """A ride booked ahead, driven and waiting for the client's approval."""
     from coopwork.marketplace.services import (
         job_book,
@@ -205,7 +207,7 @@ def completed_ride(coop: Cooperative, client: User, driver: User, *, hour: int =
     )
 
     start = at(weekday(3), hour)
-    job = job_book(cooperative=coop, client=client, request=ride_request(start))
+    job = job_book(cooperative=coop, client=client, request=ride_request(start), business=business)
     job_claim(cooperative=coop, job_id=job.pk, worker=driver)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
     job_clock_out(

@@ -37,9 +37,12 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def settled_shift(coop, client, worker, start, hours=4):
+def settled_shift(coop, client, worker, start, hours=4, business=True):
     job = job_book(
-        cooperative=coop, client=client, business=True, request=shift_request(start, hours=hours)
+        cooperative=coop,
+        client=client,
+        business=business,
+        request=shift_request(start, hours=hours),
     )
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
@@ -63,6 +66,8 @@ def billed(coop):
     job_cancel(cooperative=coop, job_id=late.pk, actor=a, now=at(day2, 18) - dt.timedelta(hours=10))
     # Booked but not settled: not invoiced.
     job_book(cooperative=coop, client=a, business=True, request=shift_request(at(day2, 7)))
+    # Settled, but booked privately (not as the business): not on the business's invoice.
+    settled_shift(coop, a, w2, at(day1, 18), hours=2, business=False)
     jb = settled_shift(coop, b, w2, at(day1, 14), hours=2)  # 4000 net, 800 VAT, 4800
     return {"a": a, "b": b, "jobs": (j1, j2, late, jb), "start": day1, "end": day2}
 
