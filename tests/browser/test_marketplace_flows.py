@@ -218,8 +218,8 @@ def test_shift_booked_claimed_clocked_approved_same_receipt(
     mine.get_by_role("button", name="Clock in").click()
     expect(worker.locator(".notice-success")).to_contain_text("Started")
     shot(worker, "worker-clocked-in")
-    # A few seconds on the job: a timesheet worth 0 cents cannot be settled today (the ledger
-    # refuses the all-zero transaction: reported as a domain bug).
+    # A few seconds on the job, so that the receipts show money moving (a timesheet worth
+    # nothing settles too, with nothing to show).
     worker.wait_for_timeout(4000)
     worker.locator(f"#my-job-{job.pk}").get_by_role("button", name="Clock out").click()
     expect(worker.locator(".notice-success")).to_contain_text("Done.")

@@ -748,6 +748,41 @@ def test_shift_cancelled_48_hours_before_pays_nothing(coop):
     assert trial_balance(cooperative=coop).balanced
 
 
+@pytest.mark.parametrize(
+    ("late_hours", "before", "minimum_paid"),
+    [
+        (24, dt.timedelta(hours=24), False),  # exactly 24 h ahead: not late
+        (24, dt.timedelta(hours=24) - dt.timedelta(seconds=1), True),  # a second less: late
+        (48, dt.timedelta(hours=47, minutes=59), True),  # the co-op's own limit, frozen on it
+        (48, dt.timedelta(hours=48), False),
+    ],
+)
+def test_the_late_cancellation_limit_is_the_parameter_to_the_second(
+    coop, late_hours, before, minimum_paid
+):
+    if late_hours != 24:
+        parameter_set(
+            cooperative=coop,
+            key="late_cancellation_hours",
+            value=late_hours,
+            effective_from=timezone.localdate(),
+            source="statutes",
+            source_ref="general assembly",
+            actor=None,
+        )
+    client, worker = make_client("event"), make_worker(coop, "w1")
+    start = at(weekday(4), 18)
+    job = job_book(cooperative=coop, client=client, request=shift_request(start, rate=2000))
+    assert job.terms["late_cancellation_hours"]["value"] == late_hours
+    job_claim(cooperative=coop, job_id=job.pk, worker=worker)
+    job = job_cancel(cooperative=coop, job_id=job.pk, actor=client, now=start - before)
+    assert job.status == lifecycle.CANCELLED
+    # Late: the 4 hours' minimum at 20.00 is paid; otherwise nothing moves.
+    paid = balance(coop, "worker_payable", holder(worker))
+    assert paid == (4 * 2000 * 88 // 100 if minimum_paid else 0), paid  # less the commission
+    assert trial_balance(cooperative=coop).balanced
+
+
 def test_ride_cancelled_after_assignment_pays_the_fee_to_the_worker(coop):
     client = make_client("rider")
     driver = make_worker(coop, "driver", vehicle="car")
