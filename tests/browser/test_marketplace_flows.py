@@ -221,7 +221,11 @@ def test_shift_booked_claimed_clocked_approved_same_receipt(
     # A few seconds on the job, so that the receipts show money moving (a timesheet worth
     # nothing settles too, with nothing to show).
     worker.wait_for_timeout(4000)
-    worker.locator(f"#my-job-{job.pk}").get_by_role("button", name="Clock out").click()
+    # Out with the same code, which the site manager gives again.
+    mine = worker.locator(f"#my-job-{job.pk}")
+    mine.get_by_label("Shift code").fill(code)
+    shot(worker, "worker-clocks-out-with-the-code")
+    mine.get_by_role("button", name="Clock out").click()
     expect(worker.locator(".notice-success")).to_contain_text("Done.")
     job.refresh_from_db()
     assert job.status == "completed"

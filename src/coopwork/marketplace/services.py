@@ -1300,8 +1300,7 @@ def job_clock_in(
     if assignment.clock_in_at is not None:
         raise errors.TransitionNotAllowed(transition="clock in", state="started")
     if job.kind == "shift":
-        if not code or not secrets.compare_digest(code.strip(), job.clock_code):
-            raise errors.ClockCodeInvalid()
+        _check_clock_code(job, code)
         tolerance = int(_term(job.terms, "clock_in_tolerance_minutes"))
         if abs((now - job.starts_at).total_seconds()) > tolerance * 60:
             raise errors.ClockTimeInvalid(minutes=tolerance)
@@ -1349,6 +1348,12 @@ def _engaged_seconds(job: Job, assignment: Assignment, end: dt.datetime) -> tupl
     return max(int((end - start).total_seconds()), 0), 0
 
 
+def _check_clock_code(job: Job, code: str) -> None:
+    """A shift's clock-in and clock-out take the code its site gives (``clock_code_invalid``)."""
+    if not code or not secrets.compare_digest(code.strip(), job.clock_code):
+        raise errors.ClockCodeInvalid()
+
+
 @transaction.atomic
 def job_clock_out(
     *,
@@ -1356,12 +1361,14 @@ def job_clock_out(
     job_id: int,
     worker: User,
     now: dt.datetime | None = None,
+    code: str = "",
     proof_code: str = "",
     proof_text: str = "",
     proof_file: Any = None,
 ) -> Assignment:
-    """A worker finishes. A delivery needs its proof; when every worker is done the job is
-    completed and waits for the client's approval (or the automatic one)."""
+    """A worker finishes: on a shift with the shift's code, as at clock-in (the site's word that
+    they leave now). A delivery needs its proof; when every worker is done the job is completed
+    and waits for the client's approval (or the automatic one)."""
     require_authenticated(user=worker)
     now = now or timezone.now()
     job = _lock_job(cooperative, job_id)
@@ -1370,6 +1377,8 @@ def job_clock_out(
         raise errors.TransitionNotAllowed(
             transition="finish", state=str(lifecycle.STATE_LABELS[job.status])
         )
+    if job.kind == "shift":
+        _check_clock_code(job, code)
     if job.kind == "delivery":
         _record_proof(job, now, proof_code, proof_text, proof_file)
     _finish(job, assignment, now)

@@ -140,7 +140,9 @@ def _settled_shift(
         code=job.clock_code,
         now=request.starts_at + dt.timedelta(minutes=2),
     )
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=request.ends_at)
+    job_clock_out(
+        cooperative=coop, job_id=job.pk, code=job.clock_code, worker=worker, now=request.ends_at
+    )
     job_approve(cooperative=coop, job_id=job.pk, actor=client)
 
 

@@ -453,6 +453,7 @@ class ClockInForm(forms.Form):
 
 
 class FinishForm(forms.Form):
+    code = forms.CharField(label=_("Shift code"), required=False, max_length=8)
     proof_code = forms.CharField(
         label=_("Code given by the recipient"),
         required=False,

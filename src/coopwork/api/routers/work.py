@@ -110,15 +110,17 @@ def clock_in(
 def clock_out(
     request: HttpRequest, slug: SlugPath, job_id: IdPath, payload: ClockOutIn
 ) -> AssignmentOut:
-    """Finish. A delivery needs its proof: the recipient's code or a signature (a photo goes to
-    ``clock-out/photo``); ``proof_missing`` otherwise. When every worker is done the job is
-    completed and waits for approval."""
+    """Finish. A shift takes its code, as at clock-in (``clock_code_invalid``). A delivery needs
+    its proof: the recipient's code or a signature (a photo goes to ``clock-out/photo``);
+    ``proof_missing`` otherwise. When every worker is done the job is completed and waits for
+    approval."""
     coop = access.cooperative(slug)
     return AssignmentOut.of(
         job_clock_out(
             cooperative=coop,
             job_id=job_id,
             worker=access.acting_user(request),
+            code=payload.code,
             proof_code=payload.proof_code,
             proof_text=payload.signature,
         )

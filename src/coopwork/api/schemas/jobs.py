@@ -225,6 +225,7 @@ class ClockInIn(In):
 
 
 class ClockOutIn(In):
+    code: ClockCode = Field("", description="Shifts: the shift's code, as at clock-in.")
     proof_code: ClockCode = Field("", description="Deliveries with a code: the recipient's code.")
     signature: Signature = Field(
         "", description="Deliveries with a signature: the signature (data URL) or the name."

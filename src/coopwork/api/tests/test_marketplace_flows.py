@@ -22,6 +22,7 @@ from .test_marketplace_world import (  # noqa: F401  (fixtures)
     Clock,
     MarketWorld,
     clock_fixture,
+    counts,
     delivery_body,
     later,
     market_fixture,
@@ -119,7 +120,12 @@ def test_shift_from_quote_to_settled(market: MarketWorld, clock: Clock) -> None:
     started = _ok(worker.post(f"/coops/alpha/jobs/{job_id}/clock-in", {"code": code}))
     assert started["clock_in_at"] is not None
     clock.set(start + dt.timedelta(hours=8, minutes=2))
-    done = _ok(worker.post(f"/coops/alpha/jobs/{job_id}/clock-out", {}))
+    # Clocking out takes the shift's code too; without it nothing is written.
+    before = counts()
+    refused = worker.post(f"/coops/alpha/jobs/{job_id}/clock-out", {})
+    assert (refused.status_code, refused.json()["code"]) == (400, "clock_code_invalid")
+    assert counts() == before
+    done = _ok(worker.post(f"/coops/alpha/jobs/{job_id}/clock-out", {"code": code}))
     assert done["engaged_seconds"] == 7 * 3600 + 30 * 60  # 8 h less the 30-minute break
     detail = _ok(client.get(f"/coops/alpha/jobs/{job_id}"))
     assert detail["status"] == "completed"
@@ -279,7 +285,7 @@ def test_a_shift_with_two_positions_a_waitlist_and_a_worker_sent_home(
     )
     assert home["sent_home_early"] is True
     clock.set(start + dt.timedelta(hours=8))
-    _ok(Api(third).post(f"/coops/alpha/jobs/{job_id}/clock-out", {}))
+    _ok(Api(third).post(f"/coops/alpha/jobs/{job_id}/clock-out", {"code": code}))
     _ok(client.post(f"/coops/alpha/jobs/{job_id}/approve", headers=KEY))
     receipt = assert_settled_and_balanced(market, job_id)
     lines = {line["worker_id"]: line for line in receipt["workers"]}

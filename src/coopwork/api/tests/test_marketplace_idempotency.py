@@ -147,6 +147,7 @@ def test_a_refused_request_stores_nothing_and_can_be_retried(market: MarketWorld
     job_clock_out(
         cooperative=market.coop,
         job_id=job.pk,
+        code=job.clock_code,
         worker=walter,
         now=job.starts_at + dt.timedelta(minutes=10),
     )

@@ -211,7 +211,11 @@ def completed_ride(
     job_claim(cooperative=coop, job_id=job.pk, worker=driver)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=9)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=driver,
+        now=start + dt.timedelta(minutes=9),
     )
     job.refresh_from_db()
     assert job.status == "completed"

@@ -47,7 +47,11 @@ def settled_shift(coop, client, worker, start, hours=4, business=True):
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=hours)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=hours),
     )
     return job_approve(cooperative=coop, job_id=job.pk, actor=client)
 

@@ -148,7 +148,11 @@ def test_workers_on_the_same_shift_do_not_rate_each_other(coop):
             cooperative=coop, job_id=job.pk, worker=w, code=job.clock_code, now=job.starts_at
         )
         job_clock_out(
-            cooperative=coop, job_id=job.pk, worker=w, now=job.starts_at + dt.timedelta(hours=8)
+            cooperative=coop,
+            job_id=job.pk,
+            code=job.clock_code,
+            worker=w,
+            now=job.starts_at + dt.timedelta(hours=8),
         )
     refused("rating_not_allowed", coop, job, w1, w2)
     rate(coop, job, client, w1, 5)
@@ -204,6 +208,7 @@ def test_ratings_never_reorder_open_jobs(coop):
     job_clock_out(
         cooperative=coop,
         job_id=earlier.pk,
+        code=earlier.clock_code,
         worker=seeker,
         now=earlier.starts_at + dt.timedelta(hours=2),
     )

@@ -121,10 +121,22 @@ def test_shift_multi_position_claim_waitlist_clock_approve_settle(coop):
     job.refresh_from_db()
     assert job.status == lifecycle.STARTED
     assert job.started_at == start
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=w1, now=start + dt.timedelta(hours=8))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=w1,
+        now=start + dt.timedelta(hours=8),
+    )
     job.refresh_from_db()
     assert job.status == lifecycle.STARTED  # Chloe is still working
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=w3, now=start + dt.timedelta(hours=8))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=w3,
+        now=start + dt.timedelta(hours=8),
+    )
     job.refresh_from_db()
     assert job.status == lifecycle.COMPLETED
     assert job.completed_at == start + dt.timedelta(hours=8)
@@ -187,7 +199,13 @@ def test_partly_filled_shift_can_start(coop):
     job.refresh_from_db()
     assert job.status == lifecycle.OPEN
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=4))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=4),
+    )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     # 4 h × 2000 = 8000; co-op 960; worker 7040; VAT 1600; total 9600 (booked 2 positions: 19200)
     assert (job.receipt["net"], job.receipt["worker"], job.receipt["total"]) == (8000, 7040, 9600)
@@ -289,7 +307,11 @@ def test_ride_accept_depart_start_complete_approve(coop):
     job.refresh_from_db()
     assert job.status == lifecycle.STARTED
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=20)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=driver,
+        now=start + dt.timedelta(minutes=20),
     )
     job.refresh_from_db()
     assert job.status == lifecycle.COMPLETED
@@ -342,6 +364,7 @@ def deliver(coop, job, courier, pickup, **proof):
     return job_clock_out(
         cooperative=coop,
         job_id=job.pk,
+        code=job.clock_code,
         worker=courier,
         now=pickup + dt.timedelta(minutes=25),
         **proof,
@@ -385,12 +408,26 @@ def test_delivery_with_a_code(coop):
     for bad in ("", wrong):
         before = counts()
         with pytest.raises(errors.ProofMissing) as exc:
-            job_clock_out(cooperative=coop, job_id=job.pk, worker=courier, now=end, proof_code=bad)
+            job_clock_out(
+                cooperative=coop,
+                job_id=job.pk,
+                code=job.clock_code,
+                worker=courier,
+                now=end,
+                proof_code=bad,
+            )
         assert exc.value.code == "proof_missing"
         assert counts() == before
     job.refresh_from_db()
     assert job.status == lifecycle.STARTED
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=courier, now=end, proof_code=code)
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=courier,
+        now=end,
+        proof_code=code,
+    )
     assert DeliveryDetail.objects.get(job=job).delivered_at == end
     settle_and_check_delivery(coop, job, client, courier)
 
@@ -406,6 +443,7 @@ def test_delivery_with_a_signature(coop):
     job_clock_out(
         cooperative=coop,
         job_id=job.pk,
+        code=job.clock_code,
         worker=courier,
         now=pickup + dt.timedelta(minutes=25),
         proof_text="data:image/png;base64,iVBORw0KGgo=",
@@ -425,6 +463,7 @@ def test_delivery_with_a_photo(coop, settings, tmp_path):
     job_clock_out(
         cooperative=coop,
         job_id=job.pk,
+        code=job.clock_code,
         worker=courier,
         now=pickup + dt.timedelta(minutes=25),
         proof_file=photo,
@@ -456,7 +495,11 @@ def test_task_fixed_price(coop):
     job_claim(cooperative=coop, job_id=job.pk, worker=cleaner)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=cleaner, now=start)
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=cleaner, now=start + dt.timedelta(hours=4)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=cleaner,
+        now=start + dt.timedelta(hours=4),
     )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     # Fixed price: paid the booked worker part even though it took 4 h (floor 4 × 1450 = 5800).
@@ -492,7 +535,11 @@ def test_task_hourly(coop):
     job_claim(cooperative=coop, job_id=job.pk, worker=handy)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=handy, now=start)
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=handy, now=start + dt.timedelta(hours=3, minutes=15)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=handy,
+        now=start + dt.timedelta(hours=3, minutes=15),
     )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     # Paid on the hours worked: 3.25 h × 2800 = 9100; co-op 1092; worker 8008; VAT 1820;
@@ -530,7 +577,13 @@ def test_short_ride_with_long_engaged_time_gets_the_exact_topup(coop):
     job_clock_in(
         cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=40)
     )
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(hours=1))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=driver,
+        now=start + dt.timedelta(hours=1),
+    )
     a = Assignment.objects.get(job=job, worker=driver)
     # Engaged from 60 min before the booked start to drop-off: 2 h = 7200 s, 40 min waiting.
     assert (a.engaged_seconds, a.waiting_seconds) == (7200, 2400)
@@ -562,7 +615,11 @@ def test_ride_accepted_days_ahead_is_not_paid_for_the_days_in_between(coop):
     job_claim(cooperative=coop, job_id=job.pk, worker=driver)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
     job_clock_out(
-        cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(minutes=6)
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=driver,
+        now=start + dt.timedelta(minutes=6),
     )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     # 66 min engaged: 3960 / 3600 × 1450 = 1595; top-up 1595 − 616 = 979
@@ -583,7 +640,7 @@ def test_on_demand_ride_counts_from_acceptance(coop):
     assert a.assigned_at is not None
     end = a.assigned_at + dt.timedelta(minutes=30)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=end - dt.timedelta(minutes=8))
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=driver, now=end)
+    job_clock_out(cooperative=coop, job_id=job.pk, code=job.clock_code, worker=driver, now=end)
     a.refresh_from_db()
     assert a.engaged_seconds == 1800
 
@@ -848,7 +905,13 @@ def test_time_windows_use_the_local_time_at_booking_and_at_settlement(coop):
     ]
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=4))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=4),
+    )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     # Settled on the same rules: 10000; co-op 1200; worker 8800; VAT 2000; total 12000
     assert (job.receipt["net"], job.receipt["worker"], job.receipt["total"]) == (10000, 8800, 12000)

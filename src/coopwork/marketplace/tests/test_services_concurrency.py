@@ -250,7 +250,13 @@ def test_concurrent_invoices_for_one_period(coop):
     job = job_book(cooperative=coop, client=client, business=True, request=shift_request(start))
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=8))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=8),
+    )
     job_approve(cooperative=coop, job_id=job.pk, actor=client)
     day = start.date()
     periods = [(day, day), (day - dt.timedelta(days=1), day + dt.timedelta(days=1))] * 5

@@ -42,7 +42,7 @@ def test_a_timesheet_worth_nothing_settles_without_moving_money(coop):
     job = job_book(cooperative=coop, client=client, request=shift_request(start, hours=4))
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start)
+    job_clock_out(cooperative=coop, job_id=job.pk, code=job.clock_code, worker=worker, now=start)
     legs = Leg.objects.count()
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     assert job.status == lifecycle.SETTLED
@@ -95,7 +95,11 @@ def test_auto_approval_goes_on_past_a_job_that_cannot_be_settled(coop, monkeypat
         job_claim(cooperative=coop, job_id=job.pk, worker=worker)
         job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
         job_clock_out(
-            cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=2)
+            cooperative=coop,
+            job_id=job.pk,
+            code=job.clock_code,
+            worker=worker,
+            now=start + dt.timedelta(hours=2),
         )
         jobs.append(job)
     real_settle = services._settle

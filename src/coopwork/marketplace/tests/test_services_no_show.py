@@ -45,7 +45,13 @@ def test_no_show_on_a_started_shift_lets_the_others_be_paid(coop):
     for w in (came, absent):
         job_claim(cooperative=coop, job_id=job.pk, worker=w)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=came, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=came, now=start + dt.timedelta(hours=4))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=came,
+        now=start + dt.timedelta(hours=4),
+    )
     job.refresh_from_db()
     assert job.status == lifecycle.STARTED  # still waiting for the absent worker
 

@@ -252,6 +252,36 @@ def test_clock_in_with_a_wrong_code(coop, people, shift):
     )
 
 
+@pytest.mark.parametrize("code", ["", "wrong"])
+def test_clock_out_without_the_shifts_code(coop, people, shift, code):
+    worker = people["worker"]
+    job_clock_in(
+        cooperative=coop,
+        job_id=shift.pk,
+        worker=worker,
+        code=shift.clock_code,
+        now=shift.starts_at,
+    )
+    wrong = code and ("000000" if shift.clock_code != "000000" else "111111")
+    refused(
+        "clock_code_invalid",
+        job_clock_out,
+        cooperative=coop,
+        job_id=shift.pk,
+        worker=worker,
+        code=wrong,
+        now=shift.starts_at + dt.timedelta(hours=2),
+    )
+    out = job_clock_out(
+        cooperative=coop,
+        job_id=shift.pk,
+        worker=worker,
+        code=shift.clock_code,
+        now=shift.starts_at + dt.timedelta(hours=2),
+    )
+    assert out.clock_out_at == shift.starts_at + dt.timedelta(hours=2)
+
+
 @pytest.mark.parametrize("offset", [-61, 61, -24 * 60, 3 * 60])
 def test_clock_in_far_outside_the_shift(coop, people, shift, offset):
     refused(
@@ -606,6 +636,7 @@ def test_someone_elses_job(coop, people, shift):
     job_clock_out(
         cooperative=coop,
         job_id=shift.pk,
+        code=shift.clock_code,
         worker=people["worker"],
         now=shift.starts_at + dt.timedelta(hours=8),
     )

@@ -112,7 +112,7 @@ def test_timesheets_are_approved_and_settled_after_the_deadline(coop):
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
     end = start + dt.timedelta(hours=6)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=end)
+    job_clock_out(cooperative=coop, job_id=job.pk, code=job.clock_code, worker=worker, now=end)
     # Default deadline 48 h after completion.
     assert run_due_transitions(now=end + dt.timedelta(hours=47, minutes=59)) == NOTHING
     job.refresh_from_db()
@@ -200,7 +200,11 @@ def test_the_task_runs_them_with_the_immediate_backend(coop):
     job_claim(cooperative=coop, job_id=shift.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=shift.pk, worker=worker, code=shift.clock_code, now=start)
     job_clock_out(
-        cooperative=coop, job_id=shift.pk, worker=worker, now=start + dt.timedelta(hours=4)
+        cooperative=coop,
+        job_id=shift.pk,
+        code=shift.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=4),
     )
     # A ride booked four days ago for three days ago that nobody took.
     stale = job_book(cooperative=coop, client=client, request=ride_request(start), now=booked)

@@ -59,8 +59,20 @@ def test_shift_from_booking_to_settled(coop):
     assert job.status == lifecycle.ASSIGNED
     for w in (w1, w2):
         job_clock_in(cooperative=coop, job_id=job.pk, worker=w, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=w1, now=start + dt.timedelta(hours=8))
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=w2, now=start + dt.timedelta(hours=8))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=w1,
+        now=start + dt.timedelta(hours=8),
+    )
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=w2,
+        now=start + dt.timedelta(hours=8),
+    )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     assert job.status == lifecycle.SETTLED
     assert job.receipt["net"] == 30000
@@ -87,7 +99,13 @@ def test_ride_accept_and_pay_floor(coop):
     assert job.quote["split"]["total"] > 0
     job_claim(cooperative=coop, job_id=job.pk, worker=driver)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=driver, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=driver, now=start + dt.timedelta(hours=2))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=driver,
+        now=start + dt.timedelta(hours=2),
+    )
     job = job_approve(cooperative=coop, job_id=job.pk, actor=client)
     assert job.receipt["topup"] > 0  # two engaged hours for a short ride
     assert trial_balance(cooperative=coop).balanced

@@ -45,7 +45,13 @@ def settled_shift(coop, owner, worker):
     job = mb.shift(coop, owner, start)
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=2))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=2),
+    )
     job_approve(cooperative=coop, job_id=job.pk, actor=owner)
     return job
 
@@ -110,7 +116,13 @@ def test_decide_a_dispute(coop, owner, coordinating):
     job = mb.shift(coop, owner, start)
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=1))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=1),
+    )
     case = case_open(
         cooperative=coop, job_id=job.pk, actor=owner, kind="dispute", summary="Short",
         statement="Left after an hour.",

@@ -47,7 +47,13 @@ def worked_shift(coop, owner, worker) -> Job:
     job = mb.shift(coop, owner, start)
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=3))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=3),
+    )
     return job
 
 

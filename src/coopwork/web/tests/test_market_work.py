@@ -172,7 +172,17 @@ def test_clock_in_by_code_and_out(coop, owner, login):
     job.refresh_from_db()
     assert job.status == "started"
     assert "Clock out" in client.get("/c/alpha/work/").content.decode()
-    assert client.post(f"/c/alpha/work/jobs/{job.pk}/finish/").status_code == 302
+    # Out with the same code: without it (or with another) nothing changes.
+    before = mb.rows()
+    for wrong in ({}, {"code": "000000x"}):
+        response = client.post(f"/c/alpha/work/jobs/{job.pk}/finish/", wrong)
+        assert response.status_code == 400
+        assert "That is not the shift" in response.content.decode()
+    assert mb.rows() == before
+    assert (
+        client.post(f"/c/alpha/work/jobs/{job.pk}/finish/", {"code": job.clock_code}).status_code
+        == 302
+    )
     job.refresh_from_db()
     assert job.status == "completed"
 
@@ -270,7 +280,13 @@ def test_earnings_with_a_chart(coop, owner, login):
     job = mb.shift(coop, owner, start)
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
     job_clock_in(cooperative=coop, job_id=job.pk, worker=worker, code=job.clock_code, now=start)
-    job_clock_out(cooperative=coop, job_id=job.pk, worker=worker, now=start + dt.timedelta(hours=2))
+    job_clock_out(
+        cooperative=coop,
+        job_id=job.pk,
+        code=job.clock_code,
+        worker=worker,
+        now=start + dt.timedelta(hours=2),
+    )
     job_approve(cooperative=coop, job_id=job.pk, actor=owner)
     client = login(worker)
     html = client.get("/c/alpha/work/earnings/").content.decode()

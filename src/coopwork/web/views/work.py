@@ -148,6 +148,7 @@ def finish(request: HttpRequest, coop: Cooperative, job_id: int) -> HttpResponse
             cooperative=coop,
             job_id=job_id,
             worker=actor(request),
+            code=form.cleaned_data["code"],
             proof_code=form.cleaned_data["proof_code"],
             proof_text=form.signature(),
             proof_file=form.cleaned_data["proof_file"],
