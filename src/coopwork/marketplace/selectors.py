@@ -69,7 +69,8 @@ def worker_profile(*, cooperative: Cooperative, user: User | AnonymousUser) -> W
 
 
 def open_jobs_for_worker(*, cooperative: Cooperative, user: User) -> list[Job]:
-    """Open jobs this worker can take: skills and vehicle fit, not already on them. Sorted by
+    """Open jobs this worker can take: skills and vehicle fit, not already on them; and full
+    shifts not yet started, whose waiting list they can join (``status`` says which). Sorted by
     start time; this list is never ranked by ratings."""
     profile = worker_profile(cooperative=cooperative, user=user)
     if profile is None or not profile.active:
@@ -77,8 +78,8 @@ def open_jobs_for_worker(*, cooperative: Cooperative, user: User) -> list[Job]:
     jobs = (
         Job.objects.select_related(*JOB_RELATED)
         .filter(
+            Q(status=lifecycle.OPEN) | Q(status=lifecycle.ASSIGNED, kind="shift"),
             cooperative=cooperative,
-            status=lifecycle.OPEN,
             auto_dispatch=False,
             starts_at__gte=timezone.now() - dt.timedelta(hours=1),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coopwork.core.errors import CoopError
+from coopwork.marketplace import lifecycle
 from coopwork.marketplace.selectors import (
     client_jobs,
     coordinator_board,
@@ -82,6 +83,13 @@ def test_open_jobs_fit_the_worker(coop):
     job_claim(cooperative=coop, job_id=plain.pk, worker=cyclist)
     assert [j.pk for j in open_jobs_for_worker(cooperative=coop, user=cyclist)] == [waiter.pk]
     assert open_jobs_for_worker(cooperative=coop, user=client) == []
+    # A full shift stays listed, for its waiting list, to the others; a full ride does not.
+    other = make_worker(coop, "other", skills=("waiter",), vehicle="car")
+    listed = {j.pk: j.status for j in open_jobs_for_worker(cooperative=coop, user=other)}
+    assert listed[plain.pk] == lifecycle.ASSIGNED and listed[waiter.pk] == lifecycle.OPEN
+    ride = job_book(cooperative=coop, client=client, request=ride_request(at(day, 11)))
+    job_claim(cooperative=coop, job_id=ride.pk, worker=make_worker(coop, "driver", vehicle="car"))
+    assert ride.pk not in [j.pk for j in open_jobs_for_worker(cooperative=coop, user=other)]
 
 
 def test_a_worker_who_gave_a_position_back_sees_the_job_again(coop):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -113,9 +114,18 @@ def test_a_shift_fills_then_waitlists(coop, owner, login):
     first = login(mb.worker(coop, "first"))
     second = login(mb.worker(coop, "second"))
     first.post(f"/c/alpha/work/jobs/{job.pk}/claim/")
+    # The full shift stays in the second worker's list, offered as a waiting list to join.
+    card = re.search(
+        rf'<article[^>]*id="open-job-{job.pk}".*?</article>',
+        second.get("/c/alpha/work/").content.decode(),
+        re.S,
+    )
+    assert card and "data-full" in card[0] and "Join the waiting list" in card[0]
     response = second.post(f"/c/alpha/work/jobs/{job.pk}/claim/", follow=True)
     assert "you are on the waiting list" in response.content.decode()
     assert Assignment.objects.filter(job=job, status="waitlisted").count() == 1
+    # On it now (waiting): it leaves the list of jobs to take.
+    assert f'id="open-job-{job.pk}"' not in second.get("/c/alpha/work/").content.decode()
 
 
 def test_offers_can_be_accepted_or_refused_without_consequence(coop, owner, driver, driving):
