@@ -12,6 +12,7 @@ from coopwork import testing
 from coopwork.marketplace.models import Assignment, Case, Invoice
 from coopwork.marketplace.services import (
     case_open,
+    case_statement_add,
     job_approve,
     job_claim,
     job_clock_in,
@@ -117,6 +118,12 @@ def test_decide_a_dispute(coop, owner, coordinating):
     )  # fmt: skip
     html = coordinating.get("/c/alpha/coord/").content.decode()
     assert "Left after an hour." in html and f"/c/alpha/coord/cases/{case.pk}/decide/" in html
+    # Not before the worker has been heard (or the response period is over).
+    response = coordinating.post(
+        f"/c/alpha/coord/cases/{case.pk}/decide/", {"outcome": "uphold", "decision": "Soon."}
+    )
+    assert response.status_code == 409
+    case_statement_add(cooperative=coop, case_id=case.pk, actor=worker, text="Sent home.")
     response = coordinating.post(
         f"/c/alpha/coord/cases/{case.pk}/decide/", {"outcome": "uphold", "decision": ""}
     )
