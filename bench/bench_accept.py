@@ -61,6 +61,8 @@ if "COOPWORK_VAR_DIR" not in os.environ:
     os.environ["COOPWORK_VAR_DIR"] = _VAR_DIR
 # DEBUG records every query in memory; a server under load runs without it.
 os.environ.setdefault("DEBUG", "0")
+# A won claim tells the job's client after commit, by e-mail too: not onto the console here.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
 import psycopg  # noqa: E402
 

@@ -88,13 +88,18 @@ class Role(models.Model):
 
 
 class UserPreference(models.Model):
-    """What a user chose for themselves across co-ops: for now the language they last picked with
-    the EN/FR switch, so what is sent to them later (e-mails) is in that language."""
+    """What a user chose for themselves across co-ops: the language they last picked with the
+    EN/FR switch, so what is sent to them later (e-mails) is in that language, and whether the
+    marketplace e-mails them their job notifications."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coopwork_preference"
     )
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    # Empty: never chose (e-mails then go out in the language active when they are sent).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+    # The marketplace's e-mails (claims, messages, cases, settlements). Governance notices (a
+    # general assembly's convocation, ballots) are sent whatever this says.
+    job_emails = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

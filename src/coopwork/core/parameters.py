@@ -443,6 +443,24 @@ REGISTRY: dict[str, ParamSpec] = _specs(
         source=_("Decided by the members."),
         body="board",
     ),
+    ParamSpec(
+        key="case_response_hours",
+        kind="int",
+        default=72,
+        minimum=24,
+        maximum=336,
+        unit="hours",
+        label=_(
+            "How long the other side has to answer an incident or dispute before it may be "
+            "decided without their statement"
+        ),
+        source=_(
+            "Decided by the members; the board may adjust it. Due process: a case is decided once "
+            "the client and every worker on the job have made a statement, or once this time has "
+            "passed since it was opened (at least a day, at most two weeks)."
+        ),
+        body="board",
+    ),
     # --- Dispatch (issue: dispatch) -------------------------------------------------------------
     ParamSpec(
         key="dispatch_fairness_weight",

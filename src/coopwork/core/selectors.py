@@ -151,5 +151,42 @@ def user_languages(*, user_ids: Iterable[int]) -> dict[int, str]:
     """The language each of these users last chose with the EN/FR switch (users who never chose
     are absent), in one query: what to send them e-mails in."""
     return dict(
-        UserPreference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language")
+        UserPreference.objects.filter(user_id__in=list(user_ids))
+        .exclude(language="")
+        .values_list("user_id", "language")
     )
+
+
+@dataclass(frozen=True)
+class MailRecipient:
+    """Where and how to e-mail a user: the address, the language they chose (``""``: never
+    chose) and whether they want the marketplace's job e-mails."""
+
+    user_id: int
+    email: str
+    language: str
+    job_emails: bool
+
+
+def user_mail_recipients(*, user_ids: Iterable[int]) -> dict[int, MailRecipient]:
+    """Each of these users who has an e-mail address, with their preferences, in one query."""
+    from django.contrib.auth import get_user_model
+
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=list(user_ids))
+        .exclude(email="")
+        .values_list(
+            "pk", "email", "coopwork_preference__language", "coopwork_preference__job_emails"
+        )
+    )
+    return {
+        pk: MailRecipient(pk, email, language or "", job_emails is not False)
+        for pk, email, language, job_emails in rows
+    }
+
+
+def user_preferences(*, user: User) -> UserPreference:
+    """The user's preferences, unsaved defaults when they never set any."""
+    found = UserPreference.objects.filter(user_id=user.pk).first()
+    return found if found is not None else UserPreference(user_id=user.pk)

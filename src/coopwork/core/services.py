@@ -45,7 +45,7 @@ from .models import (
 )
 from .money import CURRENCIES
 from .parameters import REGISTRY
-from .permissions import require_role
+from .permissions import require_authenticated, require_role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -308,4 +308,29 @@ def user_language_set(*, user: User | AnonymousUser | None, language: str) -> bo
         data={"language": language},
     )
     publish(Event("user.language", None, {"language": language}, (f"user-{user.pk}",)))
+    return True
+
+
+@transaction.atomic
+def user_job_emails_set(*, user: User | AnonymousUser | None, enabled: bool) -> bool:
+    """Turn the marketplace's e-mails (claims, messages, cases, settlements) on or off for
+    ``user``; the in-app notifications stay. Returns whether it changed."""
+    if user is None or not user.is_authenticated:
+        require_authenticated(user=user)
+        return False
+    if not isinstance(enabled, bool):
+        raise ValidationError(code="preference_invalid")
+    current = UserPreference.objects.select_for_update().filter(user_id=user.pk).first()
+    if (current.job_emails if current is not None else True) == enabled:
+        return False
+    preference, _created = UserPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"job_emails": enabled}
+    )
+    audit_append(
+        cooperative=None,
+        actor=user,
+        action="user.job_emails_set",
+        target=preference,
+        data={"job_emails": enabled},
+    )
     return True

@@ -1,8 +1,12 @@
 """Stable error codes of the marketplace."""
 
+import datetime as dt
+
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from coopwork.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from coopwork.core.money import Money
 
 
 class JobNotFound(NotFound):
@@ -185,3 +189,67 @@ class EvidenceType(ValidationError):
     code = "evidence_type_not_allowed"
     status = 415
     default_message = _("Evidence must be a photo (JPEG, PNG or WebP) or a PDF document.")
+
+
+class CaseResponsePending(Conflict):
+    """Too early to decide: a party has not made a statement and the response period runs."""
+
+    code = "case_response_pending"
+    default_message = _(
+        "Not every side has been heard yet. The case can be decided from %(until)s, or as soon "
+        "as the client and every worker on the job have made a statement."
+    )
+
+    def render_message(self) -> str:
+        """The end of the response period as a local date and time, in the reader's format."""
+        until = self.params.get("until")
+        if not isinstance(until, dt.datetime):
+            return super().render_message()
+        machine = self.params
+        when = formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")
+        self.params = {**machine, "until": when}
+        try:
+            return super().render_message()
+        finally:
+            self.params = machine
+
+
+class AdjustmentNotAllowed(Conflict):
+    code = "adjustment_not_allowed"
+    default_message = _(
+        "An adjusted price goes only with the outcome “price adjusted”, on a dispute whose job "
+        "is not settled yet."
+    )
+
+
+class AdjustmentRequired(ValidationError):
+    code = "adjustment_required"
+    default_message = _("Give the adjusted price of the job, before VAT.")
+
+
+class AdjustmentOutOfRange(ValidationError):
+    """``minimum`` and ``maximum`` are minor units of ``currency`` (kept so in the details)."""
+
+    code = "adjustment_out_of_range"
+    default_message = _(
+        "The adjusted price, before VAT, must be between %(minimum)s and %(maximum)s."
+    )
+
+    def render_message(self) -> str:
+        currency = self.params.get("currency")
+        if not isinstance(currency, str):
+            return super().render_message()
+        language = translation.get_language() or "en"
+        machine = self.params
+        self.params = {
+            **machine,
+            **{
+                k: Money(int(machine[k]), currency).localized(language)
+                for k in ("minimum", "maximum")
+                if isinstance(machine.get(k), int)
+            },
+        }
+        try:
+            return super().render_message()
+        finally:
+            self.params = machine

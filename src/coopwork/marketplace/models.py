@@ -443,6 +443,12 @@ class Case(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Until when the parties who have not made a statement may still be waited for (the governed
+    # ``case_response_hours`` in force at opening); empty on cases opened before the rule.
+    respond_by = models.DateTimeField(null=True, blank=True)
+    # The job's price before VAT set by an "adjust" decision (minor units of the job's currency);
+    # the settlement charges and pays it.
+    adjusted_net_minor = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.job_id} ({self.status})"

@@ -20,6 +20,16 @@ TEMPLATES: dict[str, str | Promise] = {
     "job.settled": _("%(title)s is settled: your pay is on its way"),
     "job.cancelled": _("%(title)s, a job you held, was cancelled"),
     "job.message": _("New message on %(title)s: %(excerpt)s"),
+    # To the client: who holds their job.
+    "job.taken": _("%(worker)s took your job %(title)s"),
+    "job.filled": _("Every position of %(title)s is now taken"),
+    "job.staffed": _("A coordinator put %(worker)s on your job %(title)s"),
+    # To a worker a coordinator replaced.
+    "job.unassigned": _("A coordinator took you off %(title)s"),
+    # Incidents and disputes: the other people on the job, then everyone involved.
+    "case.opened": _("A case was opened on %(title)s: %(summary)s. Add your statement."),
+    "case.statement": _("New statement in the case on %(title)s: %(excerpt)s"),
+    "case.decided": _("The case on %(title)s is decided: %(decision)s"),
 }
 
 

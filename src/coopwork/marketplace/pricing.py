@@ -10,6 +10,9 @@ A price is built from lines, each named and explained:
 - ``time_window``: a surcharge when the job starts in a window (nights, Sundays), as a percentage;
 - ``minimum``: tops the net price up to the minimum.
 
+A dispute's decision may adjust a job's net price (``share_adjusted_net`` shares it between the
+workers' lines); the split below then applies to the adjusted price.
+
 Then the split, identical on the client's and the worker's receipt: the net price (before tax) is
 divided into the co-op's part (``commission_rate`` of it) and the worker's part (the rest); VAT is
 ``vat_rate`` of the net price; the client pays net + VAT. Every amount is whole minor units and the
@@ -19,6 +22,7 @@ parts always add up exactly: worker + co-op = net, net + VAT = total.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -254,6 +258,26 @@ def quote(
         lines=tuple(lines),
         split=split_price(net, commission_rate=commission_rate, vat_rate=vat_rate),
     )
+
+
+def share_adjusted_net(nets: Sequence[int], adjusted_net: int) -> list[int]:
+    """Share a job's adjusted net price (a dispute's decision) between its workers' lines in
+    proportion to what each line was priced at, equally when every line was zero, without losing
+    a minor unit: each gets the floor of its exact share, and the units left over go one each to
+    the largest remainders (earliest first on ties)."""
+    if adjusted_net < 0:
+        raise ValueError("a price cannot be negative")
+    if not nets:
+        raise ValueError("nothing to share the price between")
+    if any(n < 0 for n in nets):
+        raise ValueError("a price cannot be negative")
+    weights = list(nets) if sum(nets) > 0 else [1] * len(nets)
+    total = sum(weights)
+    parts = [adjusted_net * w // total for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(adjusted_net * weights[i] % total), i))
+    for i in order[: adjusted_net - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 def pay_floor_topup(*, worker_part: int, engaged_seconds: int, floor_per_hour: int) -> int:

@@ -465,7 +465,7 @@ def open_cases(*, cooperative: Cooperative) -> list[Case]:
     """Incidents and disputes waiting for a coordinator's decision, oldest first."""
     return list(
         Case.objects.filter(job__cooperative=cooperative, status=Case.Status.OPEN)
-        .select_related("job", "opened_by")
+        .select_related("job__client", "opened_by")
         .prefetch_related("statements__author")
         .order_by("created_at", "id")
     )

@@ -14,14 +14,17 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from coopwork.core.audit import audit_append, audit_seal_after_commit
@@ -35,7 +38,7 @@ from coopwork.core.permissions import require_authenticated, require_role
 from coopwork.core.selectors import parameter_in_force, parameters_in_force, user_roles
 from coopwork.ledger.services import LegSpec, credit, debit, transaction_post
 
-from . import claim_sql, errors, lifecycle
+from . import claim_sql, errors, lifecycle, tasks
 from .booking import (
     BookingRequest,
     DeliveryRequest,
@@ -46,6 +49,7 @@ from .booking import (
     check_range,
     check_times,
 )
+from .emails import send_notification_emails
 from .geo import Point, point_in_polygon
 from .models import (
     Assignment,
@@ -69,7 +73,15 @@ from .models import (
     WorkerProfile,
     Zone,
 )
-from .pricing import PriceInput, PriceRules, Quote, pay_floor_topup, quote, split_price
+from .pricing import (
+    PriceInput,
+    PriceRules,
+    Quote,
+    pay_floor_topup,
+    quote,
+    share_adjusted_net,
+    split_price,
+)
 from .routing import route
 
 if TYPE_CHECKING:
@@ -452,6 +464,15 @@ def job_roles(*, job: Job, user: User | None) -> set[str]:
     if RoleName.COORDINATOR in user_roles(user=user, cooperative=job.cooperative):
         roles.add("coordinator")
     return roles
+
+
+def _parties(job: Job) -> set[int]:
+    """The people on a job: its client and the workers holding its positions (one query)."""
+    return {job.client_id} | set(
+        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
+            "worker_id", flat=True
+        )
+    )
 
 
 def job_visible(*, job: Job, user: User | AnonymousUser | None) -> bool:
@@ -922,6 +943,9 @@ def _claim_one_statement(
             {"status": claim_sql.FILL.target, "from": lifecycle.OPEN},
             workers=True,
         )
+        # The claim filled the job: its client is told after commit, so the statement stays the
+        # claim's only round trip (see ``_tell_client_after_commit`` for what that costs).
+        _tell_client_after_commit(job_id, worker)
         # The row the statement inserted, built as a query would load it (``from_db``): a third
         # of the cost of the keyword constructor, on every win.
         row = {
@@ -1013,6 +1037,8 @@ def _claim_locked(*, cooperative: Cooperative, job_id: int, worker: User) -> Ass
             action="job.claimed",
             data={"assignment": assignment.pk, "slot": slot},
         )
+        # As the statement path does (``_claim_one_statement``), so both write the same rows.
+        _tell_client_after_commit(job.pk, worker)
     else:
         audit_append(
             cooperative=cooperative,
@@ -1035,14 +1061,7 @@ def _promote_waitlist(job: Job, slot: int) -> Assignment | None:
     if nxt is None:
         return None
     _hold(job, nxt.worker_id, slot, manual=False, existing=nxt)
-    Notification.objects.create(
-        cooperative=job.cooperative,
-        user_id=nxt.worker_id,
-        kind="job.promoted",
-        params={"title": job.title},
-        text=job.title[:300],
-        job=job,
-    )
+    _notify(job, nxt.worker_id, "job.promoted", job.title)
     return nxt
 
 
@@ -1172,14 +1191,11 @@ def job_assign(
         # the job fills, ``_move`` pings every worker).
         told = (worker_id, replace_worker_id) if replace_worker_id is not None else (worker_id,)
         _announce(job, "job.assigned", {"status": job.status}, extra=[f"user-{w}" for w in told])
-    Notification.objects.create(
-        cooperative=cooperative,
-        user_id=worker_id,
-        kind="job.assigned",
-        params={"title": job.title},
-        text=job.title[:300],
-        job=job,
-    )
+    _notify(job, worker_id, "job.assigned", job.title)
+    if replace_worker_id is not None:
+        _notify(job, replace_worker_id, "job.unassigned", job.title)
+    # The client is told who is coming, whether or not this filled the job.
+    _notify(job, job.client_id, "job.staffed", job.title, worker=_display_name(profile.user))
     return assignment
 
 
@@ -1517,7 +1533,32 @@ def _worker_lines(job: Job, assignments: list[Assignment]) -> list[dict[str, Any
     return lines
 
 
-def _receipt(job: Job, lines: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+def _adjusted_lines(job: Job, lines: list[dict[str, Any]], net: int) -> list[dict[str, Any]]:
+    """The workers' lines at a dispute's adjusted net price: shared in proportion to what each
+    line was priced at (``pricing.share_adjusted_net``), split under the job's frozen terms, and
+    the pay-floor top-up worked out again on each worker's new part."""
+    commission = _ratio(job.terms, "commission_rate")
+    vat_rate = _ratio(job.terms, "vat_rate")
+    floor = int(_term(job.terms, "pay_floor_hourly"))
+    shares = share_adjusted_net([line["split"].net for line in lines], net)
+    adjusted = []
+    for line, share in zip(lines, shares, strict=True):
+        split = split_price(share, commission_rate=commission, vat_rate=vat_rate)
+        topup = pay_floor_topup(
+            worker_part=split.worker,
+            engaged_seconds=line["assignment"].engaged_seconds,
+            floor_per_hour=floor,
+        )
+        adjusted.append({**line, "split": split, "topup": topup, "net_before": line["split"].net})
+    return adjusted
+
+
+def _receipt(
+    job: Job,
+    lines: list[dict[str, Any]],
+    kind: str,
+    adjustment: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     total = {
         k: sum(getattr(line["split"], k) for line in lines)
         for k in ("net", "worker", "coop", "vat", "total")
@@ -1543,9 +1584,12 @@ def _receipt(job: Job, lines: list[dict[str, Any]], kind: str) -> dict[str, Any]
                 "net": line["split"].net,
                 "pay": line["split"].worker,
                 "topup": line["topup"],
+                **({"net_before": line["net_before"]} if "net_before" in line else {}),
             }
             for line in lines
         ],
+        # A dispute's decision changed the price: which case, and the amounts it replaced.
+        **({"adjustment": adjustment} if adjustment is not None else {}),
         "terms": {
             k: {
                 "value": v["value"],
@@ -1567,7 +1611,13 @@ def _receipt(job: Job, lines: list[dict[str, Any]], kind: str) -> dict[str, Any]
     }
 
 
-def _post_settlement(job: Job, lines: list[dict[str, Any]], actor: User | None, kind: str) -> None:
+def _post_settlement(
+    job: Job,
+    lines: list[dict[str, Any]],
+    actor: User | None,
+    kind: str,
+    adjustment: dict[str, Any] | None = None,
+) -> None:
     cur = job.currency
     legs: list[LegSpec] = []
     client = f"user:{job.client_id}"
@@ -1585,7 +1635,7 @@ def _post_settlement(job: Job, lines: list[dict[str, Any]], actor: User | None, 
                 debit("solidarity_fund", Money(line["topup"], cur)),
                 credit("worker_payable", Money(line["topup"], cur), worker),
             ]
-    receipt = _receipt(job, lines, kind)
+    receipt = _receipt(job, lines, kind, adjustment)
     # Nothing to pay (e.g. a timesheet of a few seconds): the receipt is frozen, no money moves.
     txn = None
     if any(leg.amount.minor for leg in legs):
@@ -1607,14 +1657,38 @@ def _post_settlement(job: Job, lines: list[dict[str, Any]], actor: User | None, 
     job.save(update_fields=["settlement", "receipt"])
 
 
-def _settle(job: Job, actor: User | None) -> None:
+def _settlement_lines(job: Job) -> list[dict[str, Any]]:
     assignments = list(
         Assignment.objects.select_related("worker")
         .filter(job=job, status=AssignmentStatus.ACTIVE)
         .order_by("slot")
     )
-    lines = _worker_lines(job, assignments)
-    _post_settlement(job, lines, actor, "settlement")
+    return _worker_lines(job, assignments)
+
+
+def _settle(
+    job: Job,
+    actor: User | None,
+    *,
+    lines: list[dict[str, Any]] | None = None,
+    adjusted_by: Case | None = None,
+) -> None:
+    """Settle an approved job from its timesheet; ``adjusted_by``: at the net price a dispute's
+    decision set (``Case.adjusted_net_minor``) instead."""
+    lines = lines if lines is not None else _settlement_lines(job)
+    adjustment = None
+    if adjusted_by is not None and adjusted_by.adjusted_net_minor is not None:
+        before = _receipt(job, lines, "settlement")
+        lines = _adjusted_lines(job, lines, adjusted_by.adjusted_net_minor)
+        adjustment = {
+            "case": adjusted_by.pk,
+            "net_before": before["net"],
+            "vat_before": before["vat"],
+            "total_before": before["total"],
+            "worker_before": before["worker"],
+        }
+    assignments = [line["assignment"] for line in lines]
+    _post_settlement(job, lines, actor, "settlement", adjustment)
     _move(
         job,
         "settle",
@@ -1625,8 +1699,7 @@ def _settle(job: Job, actor: User | None) -> None:
             "total": job.receipt["total"] if job.receipt else 0,
         },
     )
-    for a in assignments:
-        _notify(job, a.worker_id, "job.settled", job.title)
+    _notify_many(job, [a.worker_id for a in assignments], "job.settled", job.title)
 
 
 @transaction.atomic
@@ -1724,8 +1797,7 @@ def job_cancel(
         roles=roles,
         data={"reason": reason[:300], "fee": job.cancellation_fee_minor},
     )
-    for a in holders:
-        _notify(job, a.worker_id, "job.cancelled", job.title)
+    _notify_many(job, [a.worker_id for a in holders], "job.cancelled", job.title)
     return job
 
 
@@ -1839,19 +1911,106 @@ def rating_submit(
     return rating
 
 
+def _display_name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 def _notify(job: Job, user_id: int, kind: str, text: str, **params: Any) -> None:
-    """An in-app notification, stored as its kind and parameters (see ``notifications``)."""
-    Notification.objects.create(
-        cooperative=job.cooperative,
-        user_id=user_id,
+    """One user's notification (see ``_notify_many``)."""
+    _notify_many(job, [user_id], kind, text, **params)
+
+
+def _notify_many(
+    job: Job, user_ids: Iterable[int], kind: str, text: str, **params: Any
+) -> list[Notification]:
+    """In-app notifications, stored as their kind and parameters (see ``notifications``) in one
+    insert, each announced live to its user, and e-mailed once the transaction commits (one
+    background task for all of them; none when it rolls back)."""
+    users = sorted(set(user_ids))
+    if not users:
+        return []
+    notes = Notification.objects.bulk_create(
+        [
+            Notification(
+                cooperative_id=job.cooperative_id,
+                user_id=user_id,
+                kind=kind,
+                params={"title": job.title, **params},
+                text=text[:300],
+                job=job,
+            )
+            for user_id in users
+        ]
+    )
+    for user_id in users:
+        publish(
+            Event(
+                kind, job.cooperative_id, {"job": job.pk, "text": text[:300]}, (f"user-{user_id}",)
+            )
+        )
+    _email_after_commit([n.pk for n in notes])
+    return notes
+
+
+def _sending_language() -> str:
+    """The language for recipients who never chose one: the one active now, as governance does."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _email_after_commit(notification_ids: list[int]) -> None:
+    """Enqueue the e-mails of these notifications once the transaction commits (at once outside
+    one). With ``TASKS_BACKEND=database`` that is one task row; a worker sends them."""
+    enqueue = partial(tasks.email_notifications.enqueue, notification_ids, _sending_language())
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _tell_client_after_commit(job_id: int, worker: User) -> None:
+    """A claim (or an accepted offer) filled the job: once it commits, tell the client.
+
+    Nothing of it runs in the claim's transaction, which on PostgreSQL is one statement
+    (``claim_sql``) that takes the job's row lock. After commit it costs one ``enqueue``: with
+    ``TASKS_BACKEND=database``, one INSERT of the task row (the worker's request waits for that
+    round trip, never for the mail server); with the immediate backend, the task itself:
+    reading the job, inserting the notification, reading the client's address and preferences
+    (three queries, no lock) and handing the e-mail to the mailer. Should the process die
+    between the commit and the enqueue, the client is not told; the job's page still shows its
+    worker."""
+    task = partial(
+        tasks.notify_job_taken.enqueue, job_id, _display_name(worker), _sending_language()
+    )
+    transaction.on_commit(task, robust=True)
+
+
+def job_taken_notify(*, job_id: int, worker_name: str, language: str) -> int | None:
+    """Run after a claim that filled a job committed (``tasks.notify_job_taken``): the client is
+    told who took it (a one-position job) or that every position is taken (a shift), in-app
+    and by e-mail. Returns the notification's id (None when the job is gone)."""
+    job = Job.objects.select_related("cooperative").filter(pk=job_id).first()
+    if job is None:
+        return None
+    if job.positions == 1:
+        kind, params = "job.taken", {"worker": worker_name}
+    else:
+        kind, params = "job.filled", {}
+    note = Notification.objects.create(
+        cooperative_id=job.cooperative_id,
+        user_id=job.client_id,
         kind=kind,
         params={"title": job.title, **params},
-        text=text[:300],
+        text=job.title[:300],
         job=job,
     )
     publish(
-        Event(kind, job.cooperative_id, {"job": job.pk, "text": text[:300]}, (f"user-{user_id}",))
+        Event(
+            kind,
+            job.cooperative_id,
+            {"job": job.pk, "text": job.title[:300]},
+            (f"user-{job.client_id}",),
+        )
     )
+    # Already after the claim's commit (and outside any transaction in a task): sent now.
+    send_notification_emails(notification_ids=[note.pk], fallback_language=language)
+    return note.pk
 
 
 @transaction.atomic
@@ -1868,13 +2027,8 @@ def message_post(*, cooperative: Cooperative, job_id: int, sender: User, body: s
     if not roles:
         raise _not_yours(job, sender)
     message = Message.objects.create(job=job, sender=sender, body=text)
-    parties = {job.client_id} | set(
-        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE).values_list(
-            "worker_id", flat=True
-        )
-    )
-    for user_id in parties - {sender.pk}:
-        _notify(job, user_id, "job.message", text[:120], excerpt=text[:120])
+    parties = _parties(job)
+    _notify_many(job, parties - {sender.pk}, "job.message", text[:120], excerpt=text[:120])
     audit_append(
         cooperative=cooperative,
         actor=sender,
@@ -1913,7 +2067,11 @@ def case_open(
     statement: str,
     evidence: Any = None,
 ) -> Case:
-    """Report an incident, or dispute a finished job (which then waits for a decision)."""
+    """Report an incident, or dispute a finished job (which then waits for a decision).
+
+    The other people on the job (its client, its workers) are told, and have the governed
+    ``case_response_hours`` (in force today) to make their statement before a coordinator may
+    decide without it."""
     job = _lock_job(cooperative, job_id)
     roles = job_roles(job=job, user=actor)
     if not roles:
@@ -1923,7 +2081,14 @@ def case_open(
     if not summary.strip() or not statement.strip():
         raise errors.MessageEmpty()
     evidence = _evidence_checked(evidence)
-    case = Case.objects.create(job=job, kind=kind, opened_by=actor, summary=summary.strip()[:300])
+    hours = int(parameter_in_force(cooperative=cooperative, key="case_response_hours").value)
+    case = Case.objects.create(
+        job=job,
+        kind=kind,
+        opened_by=actor,
+        summary=summary.strip()[:300],
+        respond_by=timezone.now() + dt.timedelta(hours=hours),
+    )
     Statement.objects.create(
         case=case, author=actor, side=_side(roles), text=statement.strip(), evidence=evidence
     )
@@ -1934,8 +2099,9 @@ def case_open(
         actor=actor,
         action="case.opened",
         target=case,
-        data={"job": job.pk, "kind": kind},
+        data={"job": job.pk, "kind": kind, "respond_hours": hours},
     )
+    _notify_many(job, _parties(job) - {actor.pk}, "case.opened", case.summary, summary=case.summary)
     return case
 
 
@@ -2005,45 +2171,154 @@ def case_statement_add(
         target=statement,
         data={"case": case.pk},
     )
+    # The others involved: the job's client and workers, and whoever opened the case.
+    excerpt = statement.text[:120]
+    _notify_many(
+        case.job,
+        (_parties(case.job) | {case.opened_by_id}) - {actor.pk},
+        "case.statement",
+        excerpt,
+        excerpt=excerpt,
+    )
     return statement
+
+
+@dataclass(frozen=True)
+class CaseHearing:
+    """Who must still be heard on an open case, and until when they are waited for."""
+
+    waiting_for: list[tuple[int, str, str]]  # (user id, side, name) of parties without a statement
+    respond_by: dt.datetime | None
+
+    def decidable(self, now: dt.datetime) -> bool:
+        """Every party has made a statement, or the response period is over (a case opened
+        before the rule, without ``respond_by``, may be decided at once)."""
+        return not self.waiting_for or self.respond_by is None or now >= self.respond_by
+
+
+def case_hearing(*, case: Case) -> CaseHearing:
+    """Whether the client and every worker on the case's job has made a statement (two
+    queries, one when the statements are prefetched). Coordinators' statements are welcome but
+    nobody waits for them."""
+    job = case.job
+    heard = {s.author_id for s in case.statements.all()}
+    waiting: list[tuple[int, str, str]] = []
+    if job.client_id not in heard:
+        waiting.append((job.client_id, "client", _display_name(job.client)))
+    for a in (
+        Assignment.objects.filter(job=job, status=AssignmentStatus.ACTIVE)
+        .select_related("worker")
+        .order_by("slot", "id")
+    ):
+        if a.worker_id not in heard and a.worker_id != job.client_id:
+            waiting.append((a.worker_id, "worker", _display_name(a.worker)))
+    return CaseHearing(waiting, case.respond_by)
+
+
+# "Not absurd": an adjusted price is at most twice what the job was booked at or would be
+# settled at, and never above the largest price a booking may carry.
+ADJUSTMENT_FACTOR = 2
+ADJUSTMENT_CEILING = 10_000_000
 
 
 @transaction.atomic
 def case_decide(
-    *, cooperative: Cooperative, case_id: int, actor: User, outcome: str, decision: str
+    *,
+    cooperative: Cooperative,
+    case_id: int,
+    actor: User,
+    outcome: str,
+    decision: str,
+    adjusted_net_minor: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
     """A coordinator decides a case, giving reasons. A decided dispute returns the job to
-    approved, and it is settled."""
+    approved, and it is settled: at the booked or timesheet price, or with the outcome
+    ``adjust`` at ``adjusted_net_minor`` (the job's new price before VAT, in minor units; the
+    co-op's part, VAT and the workers' parts follow from it under the job's frozen terms, and
+    the pay-floor top-up still applies).
+
+    Too early (``case_response_pending``) while a party (the client, a worker on the job) has
+    not made a statement and the response period since the opening runs. Everyone involved is
+    told the decision. Nothing is written when it is refused."""
     require_role(user=actor, cooperative=cooperative, roles={RoleName.COORDINATOR})
-    case = Case.objects.select_for_update().filter(pk=case_id, job__cooperative=cooperative).first()
-    if case is None:
+    now = now or timezone.now()
+    job_id = (
+        Case.objects.filter(pk=case_id, job__cooperative=cooperative)
+        .values_list("job_id", flat=True)
+        .first()
+    )
+    if job_id is None:
         raise errors.CaseNotFound()
+    job = _lock_job(cooperative, job_id)  # the job first, as case_open does
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("job__client").get(pk=case_id)
+    )
     if case.status != Case.Status.OPEN:
         raise errors.CaseClosed()
     if not decision.strip():
         raise errors.MessageEmpty()
     if outcome not in Case.Outcome.values:
         raise errors.KindUnknown()
+    settles = case.kind == Case.CaseKind.DISPUTE and job.status == lifecycle.DISPUTED
+    adjusting = outcome == Case.Outcome.ADJUST or adjusted_net_minor is not None
+    if adjusting and (
+        outcome != Case.Outcome.ADJUST or not settles or job.settlement_id is not None
+    ):
+        raise errors.AdjustmentNotAllowed()
+    if adjusting and adjusted_net_minor is None:
+        raise errors.AdjustmentRequired()
+    hearing = case_hearing(case=case)
+    if not hearing.decidable(now):
+        raise errors.CaseResponsePending(until=hearing.respond_by)
+    lines = None
+    if adjusting:
+        lines = _settlement_lines(job)
+        if not lines:  # nobody to pay: there is no price to adjust
+            raise errors.AdjustmentNotAllowed()
+        unadjusted = sum(line["split"].net for line in lines)
+        maximum = min(
+            ADJUSTMENT_CEILING, ADJUSTMENT_FACTOR * max(unadjusted, int(job.quote["split"]["net"]))
+        )
+        if (
+            isinstance(adjusted_net_minor, bool)
+            or not isinstance(adjusted_net_minor, int)
+            or not 0 <= adjusted_net_minor <= maximum
+        ):
+            raise errors.AdjustmentOutOfRange(minimum=0, maximum=maximum, currency=job.currency)
     case.status = Case.Status.DECIDED
     case.outcome = outcome
     case.decision = decision.strip()
     case.decided_by = actor
-    case.decided_at = timezone.now()
+    case.decided_at = now
+    case.adjusted_net_minor = adjusted_net_minor if adjusting else None
     case.save()
     audit_append(
         cooperative=cooperative,
         actor=actor,
         action="case.decided",
         target=case,
-        data={"outcome": outcome, "decision": case.decision},
+        data={
+            "outcome": outcome,
+            "decision": case.decision,
+            **({"adjusted_net": case.adjusted_net_minor} if adjusting else {}),
+            # Decided without someone's statement, once the response period was over.
+            "unheard": [user_id for user_id, _side, _name in hearing.waiting_for],
+        },
     )
-    job = _lock_job(cooperative, case.job_id)
-    if case.kind == Case.CaseKind.DISPUTE and job.status == lifecycle.DISPUTED:
+    if settles:
         _move(job, "resolve", actor=actor, roles={"coordinator"}, data={"case": case.pk})
         if job.settlement_id is None:
-            _settle(job, actor)
+            _settle(job, actor, lines=lines, adjusted_by=case if adjusting else None)
         else:
             _move(job, "settle", actor=actor, roles={"system"})
+    involved = (
+        _parties(job)
+        | {case.opened_by_id}
+        | set(Statement.objects.filter(case=case).values_list("author_id", flat=True))
+    )
+    excerpt = case.decision[:120]
+    _notify_many(job, involved - {actor.pk}, "case.decided", excerpt, decision=excerpt)
     return case
 
 

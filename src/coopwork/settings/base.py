@@ -165,6 +165,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "coopwork <noreply@coopwork.localhost>")
+# Where the site is served, for the links in e-mails sent outside any request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Languages ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -32,6 +32,7 @@ from coopwork.core.selectors import (
     ParameterInForce,
     parameter_history,
     parameter_in_force,
+    user_preferences,
     user_roles,
 )
 from coopwork.governance.selectors import resolution_for_parameter_versions
@@ -49,7 +50,7 @@ from coopwork.marketplace.models import (
     WorkerProfile,
 )
 from coopwork.marketplace.pricing import Quote
-from coopwork.marketplace.services import TERMS_KEYS, job_roles
+from coopwork.marketplace.services import TERMS_KEYS, case_hearing, job_roles
 
 from .pages import Document, format_parameter
 
@@ -271,6 +272,17 @@ class ReceiptWorker:
 
 
 @dataclass(frozen=True)
+class ReceiptAdjustment:
+    """A dispute's decision changed the price: before and after, on both sides' receipt."""
+
+    case: int
+    net_before: Money
+    total_before: Money
+    net: Money
+    total: Money
+
+
+@dataclass(frozen=True)
 class ReceiptView:
     kind: str  # quote (not settled yet), settlement or cancellation
     booked: PriceView
@@ -284,6 +296,7 @@ class ReceiptView:
     vat_pct: str
     workers: list[ReceiptWorker]
     terms: list[TermView]
+    adjustment: ReceiptAdjustment | None = None
 
 
 def receipt_view(job: Job) -> ReceiptView:
@@ -325,6 +338,15 @@ def receipt_view(job: Job) -> ReceiptView:
             for key, term in sorted(data["terms"].items())
             if key in REGISTRY
         ],
+        adjustment=ReceiptAdjustment(
+            case=int(adjusted["case"]),
+            net_before=Money(adjusted["net_before"], cur),
+            total_before=Money(adjusted["total_before"], cur),
+            net=Money(data["net"], cur),
+            total=Money(data["total"], cur),
+        )
+        if (adjusted := data.get("adjustment"))
+        else None,
     )
 
 
@@ -899,12 +921,31 @@ class BoardColumn:
 
 
 @dataclass(frozen=True)
+class CaseToDecide:
+    """An open case on the coordinator's board, with who has not been heard yet."""
+
+    case: Case
+    waiting_for: list[tuple[int, str, str]]  # (user id, side, name)
+    respond_by: dt.datetime | None
+    decidable: bool
+
+    @property
+    def waiting_names(self) -> str:
+        return ", ".join(name for _pk, _side, name in self.waiting_for)
+
+    @property
+    def booked_net(self) -> Money:
+        """The job's price before VAT at booking: what an adjustment starts from."""
+        return Money(int(self.case.job.quote["split"]["net"]), self.case.job.currency)
+
+
+@dataclass(frozen=True)
 class CoordPage:
     coop: Cooperative
     columns: list[BoardColumn]
     live_count: int
     workers: list[WorkerProfile]
-    cases: list[Case]
+    cases: list[CaseToDecide]
     clients: list[User]
     invoices: list[Invoice]
     today: dt.date
@@ -929,6 +970,21 @@ def coordinator_columns(*, cooperative: Cooperative, user: AnyUser) -> list[Boar
     return columns
 
 
+def cases_to_decide(
+    *, cooperative: Cooperative, now: dt.datetime | None = None
+) -> list[CaseToDecide]:
+    """Open cases, oldest first, each with the parties still to be heard (two queries per case:
+    there are few open cases at a time)."""
+    now = now or timezone.now()
+    items = []
+    for case in selectors.open_cases(cooperative=cooperative):
+        hearing = case_hearing(case=case)
+        items.append(
+            CaseToDecide(case, hearing.waiting_for, hearing.respond_by, hearing.decidable(now))
+        )
+    return items
+
+
 def coord_page(*, cooperative: Cooperative, user: AnyUser) -> CoordPage:
     columns = coordinator_columns(cooperative=cooperative, user=user)
     return CoordPage(
@@ -936,7 +992,7 @@ def coord_page(*, cooperative: Cooperative, user: AnyUser) -> CoordPage:
         columns=columns,
         live_count=sum(len(c.jobs) for c in columns if c.status not in lifecycle.FINAL),
         workers=selectors.worker_profiles(cooperative=cooperative),
-        cases=selectors.open_cases(cooperative=cooperative),
+        cases=cases_to_decide(cooperative=cooperative),
         clients=selectors.invoiceable_clients(cooperative=cooperative),
         invoices=selectors.invoices(cooperative=cooperative),
         today=timezone.localdate(),
@@ -981,6 +1037,8 @@ class NotificationsPage:
     coop: Cooperative
     items: list[NotificationView]
     unread: int
+    job_emails: bool = True  # the user gets them by e-mail too
+    email: str = ""  # where to (empty: no address, so no e-mail)
 
     @property
     def ids(self) -> list[int]:
@@ -991,7 +1049,14 @@ def notifications_page(*, cooperative: Cooperative, user: AnyUser) -> Notificati
     require_authenticated(user=user)
     qs = selectors.notifications(user=user, cooperative=cooperative)  # type: ignore[arg-type]
     items = [NotificationView.of(n) for n in qs[:50]]
-    return NotificationsPage(cooperative, items, sum(1 for n in items if n.item.read_at is None))
+    preferences = user_preferences(user=user)  # type: ignore[arg-type]
+    return NotificationsPage(
+        cooperative,
+        items,
+        sum(1 for n in items if n.item.read_at is None),
+        job_emails=preferences.job_emails,
+        email=getattr(user, "email", "") or "",
+    )
 
 
 # Labels of notifications stored before they kept their parameters (and of other apps' kinds
@@ -1034,6 +1099,8 @@ MARKET_KEYS = (
     "pricing_delivery",
     "pricing_task",
     "offer_timeout_seconds",
+    # How long the other side of an incident or dispute has to answer before a decision.
+    "case_response_hours",
     # Who is offered a job, hence who earns: the rules page links it to the trade-off curve.
     "dispatch_fairness_weight",
 )

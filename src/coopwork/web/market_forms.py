@@ -630,6 +630,19 @@ class DecideForm(forms.Form):
     decision = forms.CharField(
         label=_("Decision and reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Typed in major units (6.50); the service checks the range and says why.
+    adjusted_price = _money(_("Adjusted price before VAT"), required=False)
+
+    def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def adjusted_net_minor(self) -> int | None:
+        """The adjusted price in minor units of the co-op's currency, if one was typed."""
+        amount = self.cleaned_data.get("adjusted_price")
+        if amount is None:
+            return None
+        return Money.from_decimal(amount, self.currency).minor
 
 
 class InvoiceForm(forms.Form):

@@ -139,6 +139,7 @@ market_patterns = [
     # Notifications, and the rules every receipt links to.
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/email/", notifications.notifications_email, name="notifications_email"),
     path("rules/", rules.rules, name="rules"),
 ]
 

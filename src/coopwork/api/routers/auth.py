@@ -1,6 +1,7 @@
 """Accounts and API tokens: /auth."""
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
@@ -9,6 +10,8 @@ from coopwork.api.access import acting_user
 from coopwork.api.schemas.auth import (
     CoopRolesOut,
     MeOut,
+    PreferencesIn,
+    PreferencesOut,
     RegisterIn,
     TokenCreatedOut,
     TokenCreateIn,
@@ -17,8 +20,14 @@ from coopwork.api.schemas.auth import (
 )
 from coopwork.api.schemas.common import ERRORS, IdPath
 from coopwork.core.errors import NotAuthenticated
-from coopwork.core.selectors import api_tokens, user_roles_by_cooperative
-from coopwork.core.services import api_token_create, api_token_revoke, user_signup
+from coopwork.core.selectors import api_tokens, user_preferences, user_roles_by_cooperative
+from coopwork.core.services import (
+    api_token_create,
+    api_token_revoke,
+    user_job_emails_set,
+    user_language_set,
+    user_signup,
+)
 from coopwork.core.throttle import TooManyAttempts, signin_blocked
 
 router = Router(tags=["auth"])
@@ -77,3 +86,22 @@ def me(request: HttpRequest) -> MeOut:
             CoopRolesOut.of(coop, roles) for coop, roles in user_roles_by_cooperative(user=user)
         ],
     )
+
+
+@router.get("/me/preferences", response={200: PreferencesOut, **ERRORS})
+def preferences(request: HttpRequest) -> PreferencesOut:
+    """What I chose for myself: the language of my e-mails, and whether job notifications
+    come by e-mail as well as in-app."""
+    return PreferencesOut.of(user_preferences(user=acting_user(request)))
+
+
+@router.put("/me/preferences", response={200: PreferencesOut, **ERRORS})
+def preferences_set(request: HttpRequest, payload: PreferencesIn) -> PreferencesOut:
+    """Change them; a field left out stays as it is. Each change is audited."""
+    user = acting_user(request)
+    with transaction.atomic():
+        if payload.language is not None:
+            user_language_set(user=user, language=payload.language)
+        if payload.job_emails is not None:
+            user_job_emails_set(user=user, enabled=payload.job_emails)
+    return PreferencesOut.of(user_preferences(user=user))

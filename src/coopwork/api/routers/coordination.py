@@ -72,7 +72,11 @@ def assign(
 @router.post("/coops/{slug}/cases/{case_id}/decide", response={200: CaseOut, **ERRORS})
 def decide(request: HttpRequest, slug: SlugPath, case_id: IdPath, payload: DecideIn) -> CaseOut:
     """Decide an incident or dispute, giving reasons (coordinators). A decided dispute returns
-    its job to approved, and it is settled."""
+    its job to approved, and it is settled: with the outcome adjust, at ``adjusted_net_minor``.
+
+    Not before every party (the client, the job's workers) has made a statement, unless the
+    response period (``respond_by``) is over: 409 ``case_response_pending``. Everyone involved
+    is notified."""
     coop = access.cooperative(slug)
     return CaseOut.of(
         case_decide(
@@ -81,6 +85,7 @@ def decide(request: HttpRequest, slug: SlugPath, case_id: IdPath, payload: Decid
             actor=access.acting_user(request),
             outcome=payload.outcome,
             decision=payload.decision,
+            adjusted_net_minor=payload.adjusted_net_minor,
         )
     )
 

@@ -27,6 +27,7 @@ from coopwork.api.schemas.jobs import (
     CaseIn,
     CaseOut,
     JobOut,
+    JobReceiptOut,
     JobStateOut,
     JobStatus,
     JobSummaryOut,
@@ -36,7 +37,6 @@ from coopwork.api.schemas.jobs import (
     RatingIn,
     RatingOut,
     ReasonIn,
-    ReceiptOut,
     StatementIn,
     StatementOut,
     WorkerIn,
@@ -115,12 +115,12 @@ def job_detail(request: HttpRequest, slug: SlugPath, job_id: IdPath) -> JobOut:
     )
 
 
-@router.get("/coops/{slug}/jobs/{job_id}/receipt", response={200: ReceiptOut, **ERRORS})
-def receipt_detail(request: HttpRequest, slug: SlugPath, job_id: IdPath) -> ReceiptOut:
+@router.get("/coops/{slug}/jobs/{job_id}/receipt", response={200: JobReceiptOut, **ERRORS})
+def receipt_detail(request: HttpRequest, slug: SlugPath, job_id: IdPath) -> JobReceiptOut:
     """The job's one receipt, identical for its client and its workers: the booked price until
     settlement, then what was charged and paid (with any pay-floor top-up)."""
     coop = access.cooperative(slug)
-    return ReceiptOut.of(
+    return JobReceiptOut.of(
         job_receipt(cooperative=coop, job_id=job_id, user=access.acting_user(request))
     )
 

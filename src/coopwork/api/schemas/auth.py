@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
 
@@ -12,7 +12,7 @@ from .common import Email, In, Name, Password, Username
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from coopwork.core.models import ApiToken, Cooperative
+    from coopwork.core.models import ApiToken, Cooperative, UserPreference
 
 
 class RegisterIn(In):
@@ -84,3 +84,23 @@ class CoopRolesOut(Schema):
 class MeOut(Schema):
     user: UserOut
     cooperatives: list[CoopRolesOut]
+
+
+class PreferencesOut(Schema):
+    language: str | None = Field(
+        description="The language chosen with the EN/FR switch (what e-mails are written in); "
+        "null: never chosen."
+    )
+    job_emails: bool = Field(
+        description="Whether the marketplace's notifications (claims, messages, cases, "
+        "settlements) also come by e-mail. Governance notices always do."
+    )
+
+    @classmethod
+    def of(cls, preference: UserPreference) -> PreferencesOut:
+        return cls(language=preference.language or None, job_emails=preference.job_emails)
+
+
+class PreferencesIn(In):
+    language: Literal["en", "fr"] | None = Field(None, description="Omit to leave it as it is.")
+    job_emails: bool | None = Field(None, strict=True, description="Omit to leave it as it is.")

@@ -34,6 +34,15 @@ class DecideIn(In):
         'incident noted; "": no change.'
     )
     decision: Annotated[str, Field(max_length=5000), NoNul] = Field(description="The reasons.")
+    adjusted_net_minor: Annotated[int, Field(strict=True)] | None = Field(
+        None,
+        description="With the outcome adjust (a dispute whose job is not settled yet), and only "
+        "then: the job's new price before VAT, in minor units of the co-op's currency. The "
+        "co-op's part, VAT and the workers' parts follow from it under the job's frozen terms, "
+        "and the pay-floor top-up still applies. From 0 to twice the booked or timesheet price "
+        "before VAT (400 adjustment_out_of_range); required with adjust (400 "
+        "adjustment_required); refused otherwise (409 adjustment_not_allowed).",
+    )
 
 
 class InvoiceIn(In):

@@ -376,7 +376,15 @@ class ReceiptWorkerOut(Schema):
     topup: MoneyOut = Field(description="The pay-floor top-up from the solidarity fund.")
 
 
-class ReceiptOut(Schema):
+class ReceiptAdjustmentOut(Schema):
+    """A dispute's decision changed the job's price (outcome adjust)."""
+
+    case_id: int
+    net_before: MoneyOut = Field(description="What the settlement would have charged before VAT.")
+    total_before: MoneyOut = Field(description="What the client would have paid, VAT included.")
+
+
+class JobReceiptOut(Schema):
     """The one receipt client and workers both see."""
 
     kind: str = Field(
@@ -393,6 +401,11 @@ class ReceiptOut(Schema):
     topup: MoneyOut
     workers: list[ReceiptWorkerOut]
     terms: dict[str, TermOut] = Field(description="The parameters it was computed under.")
+    adjustment: ReceiptAdjustmentOut | None = Field(
+        None,
+        description="Set when a dispute's decision adjusted the price: the amounts above are the "
+        "adjusted ones, these are the ones they replaced.",
+    )
 
     @field_validator("terms")
     @classmethod
@@ -400,7 +413,7 @@ class ReceiptOut(Schema):
         return dict(sorted(terms.items()))
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> ReceiptOut:
+    def of(cls, data: dict[str, Any]) -> JobReceiptOut:
         cur = data["currency"]
         return cls(
             kind=data["kind"],
@@ -426,10 +439,17 @@ class ReceiptOut(Schema):
                 for w in data["workers"]
             ],
             terms=_terms(data["terms"]),
+            adjustment=ReceiptAdjustmentOut(
+                case_id=int(adjusted["case"]),
+                net_before=_money(adjusted["net_before"], cur),
+                total_before=_money(adjusted["total_before"], cur),
+            )
+            if (adjusted := data.get("adjustment"))
+            else None,
         )
 
     @classmethod
-    def of_job(cls, job: Job) -> ReceiptOut:
+    def of_job(cls, job: Job) -> JobReceiptOut:
         from coopwork.marketplace.selectors import receipt
 
         return cls.of(receipt(job=job))
@@ -703,8 +723,20 @@ class CaseOut(Schema):
     opened_by: PersonOut
     outcome: str
     decision: str
+    adjusted_net: MoneyOut | None = Field(
+        None,
+        description="With the outcome adjust: the job's price before VAT that the decision set, "
+        "and that its settlement charged and paid.",
+    )
     decided_at: dt.datetime | None
     created_at: dt.datetime
+    respond_by: dt.datetime | None = Field(
+        None,
+        description="Until when the parties who have not made a statement are waited for "
+        "(case_response_hours after the opening). Before then, a coordinator may decide only "
+        "once the client and every worker on the job have made a statement "
+        "(409 case_response_pending otherwise).",
+    )
     statements: list[StatementOut]
 
     @classmethod
@@ -718,8 +750,12 @@ class CaseOut(Schema):
             opened_by=PersonOut.of(case.opened_by),
             outcome=case.outcome,
             decision=case.decision,
+            adjusted_net=_money(case.adjusted_net_minor, case.job.currency)
+            if case.adjusted_net_minor is not None
+            else None,
             decided_at=case.decided_at,
             created_at=case.created_at,
+            respond_by=case.respond_by,
             statements=[StatementOut.of(s) for s in case.statements.all()],
         )
 
@@ -772,7 +808,7 @@ class JobOut(JobSummaryOut):
     client: PersonOut | None
     assignments: list[AssignmentOut] = Field(description="Positions held, then the waiting list.")
     codes: CodesOut | None
-    receipt: ReceiptOut | None
+    receipt: JobReceiptOut | None
     cancellation: CancellationOut | None = Field(
         description="What cancelling now would charge, when the caller may cancel."
     )
@@ -814,7 +850,7 @@ class JobOut(JobSummaryOut):
             client=PersonOut.of(job.client) if view.involved else None,
             assignments=[AssignmentOut.of(a, cur) for a in view.assignments],
             codes=codes_of(job) if view.show_codes else None,
-            receipt=ReceiptOut.of(view.receipt) if view.receipt is not None else None,
+            receipt=JobReceiptOut.of(view.receipt) if view.receipt is not None else None,
             cancellation=(
                 CancellationOut.of(view.cancellation, cur) if view.cancellation else None
             ),
@@ -836,7 +872,7 @@ class JobOut(JobSummaryOut):
             client=PersonOut.of(job.client),
             assignments=[],
             codes=codes_of(job),
-            receipt=ReceiptOut.of_job(job),
+            receipt=JobReceiptOut.of_job(job),
             cancellation=None,
             ratings=[],
             cases=[],
@@ -853,7 +889,7 @@ class JobStateOut(Schema):
     status_label: str
     cancelled_by: str
     cancellation_fee: MoneyOut
-    receipt: ReceiptOut
+    receipt: JobReceiptOut
 
     @classmethod
     def of(cls, job: Job) -> JobStateOut:
@@ -865,5 +901,5 @@ class JobStateOut(Schema):
             status_label=status_label(job.status),
             cancelled_by=job.cancelled_by,
             cancellation_fee=_money(job.cancellation_fee_minor, job.currency),
-            receipt=ReceiptOut.of_job(job),
+            receipt=JobReceiptOut.of_job(job),
         )

@@ -40,6 +40,7 @@ from coopwork.marketplace.models import (
 )
 from coopwork.marketplace.services import (
     case_open,
+    case_statement_add,
     invoice_issue,
     job_approve,
     job_book,
@@ -311,8 +312,9 @@ class MarketWorld:
         )
 
     def _build_case(self) -> Case:
+        """An incident both sides have answered: a coordinator may decide it."""
         job = self.job("completed_ride")
-        return case_open(
+        case = case_open(
             cooperative=self.coop,
             job_id=job.pk,
             actor=self.user("client"),
@@ -320,6 +322,13 @@ class MarketWorld:
             summary="Late by ten minutes",
             statement="The driver came ten minutes late.",
         )
+        case_statement_add(
+            cooperative=self.coop,
+            case_id=case.pk,
+            actor=self.user("worker"),
+            text="Traffic on the bridge.",
+        )
+        return case
 
     def _build_invoice(self) -> Invoice:
         job = self.job("settled_ride")

@@ -18,6 +18,7 @@ EXPECTED = {
     "/api/v1/auth/tokens": {"get", "post"},
     "/api/v1/auth/tokens/{token_id}": {"delete"},
     "/api/v1/auth/me": {"get"},
+    "/api/v1/auth/me/preferences": {"get", "put"},
     "/api/v1/coops": {"get"},
     "/api/v1/coops/{slug}": {"get"},
     "/api/v1/coops/{slug}/colleges": {"get"},

@@ -26,7 +26,14 @@ from coopwork.core.errors import CoopError
 from coopwork.core.events import Event
 from coopwork.core.models import AuditEntry
 from coopwork.marketplace import claim_sql, lifecycle, services
-from coopwork.marketplace.models import Assignment, AssignmentStatus, Job, Offer, WorkerProfile
+from coopwork.marketplace.models import (
+    Assignment,
+    AssignmentStatus,
+    Job,
+    Notification,
+    Offer,
+    WorkerProfile,
+)
 from coopwork.marketplace.services import job_book, job_cancel, job_claim, offer_create
 
 from .helpers import (
@@ -157,7 +164,17 @@ def _job_rows(job: Job) -> dict[str, Any]:
         if e.data.get("job") == job.pk
         or (e.object_type == "marketplace.job" and e.object_id == str(job.pk))
     ]
-    return {"status": job.status, "assignments": assignments, "offers": offers, "audit": audit}
+    # The client's notification, written after commit by both paths (``job_taken_notify``).
+    notes = list(
+        Notification.objects.filter(job=job).values_list("user_id", "kind", "params", "text")
+    )
+    return {
+        "status": job.status,
+        "assignments": assignments,
+        "offers": offers,
+        "audit": audit,
+        "notifications": notes,
+    }
 
 
 def _normalised(rows: dict[str, Any]) -> dict[str, Any]:
@@ -222,13 +239,25 @@ def test_a_win_writes_what_the_locked_path_writes(
     assert statement_rows["offers"] == sorted(
         [(driver.pk, "accepted", True), (rival.pk, "withdrawn", False)]
     )
-    # One live event each, the same apart from the job.
-    assert [(e.name, e.payload["status"], e.payload["from"]) for e in received] == [
-        ("job.fill", "assigned", "open")
+    # The client is told, after commit, by both paths alike.
+    assert statement_rows["notifications"] == [
+        (
+            client.pk,
+            "job.taken",
+            {"title": by_statement.title, "worker": "driver"},
+            by_statement.title,
+        )
+    ]
+    # Two live events each, the same apart from the job: the fill, and the client's notification
+    # (published after commit, outside the claim's transaction).
+    assert [(e.name, e.payload.get("status")) for e in received] == [
+        ("job.fill", "assigned"),
+        ("job.taken", None),
     ] * 2
-    assert received[1].audiences == (f"job-{by_statement.pk}", f"coop-{coop.pk}-coordinator")
-    # The co-op's workers are pinged by both, at no extra query (one EXECUTE above).
-    assert received[0].pinged == received[1].pinged == (f"work-{coop.pk}",)
+    assert received[2].audiences == (f"job-{by_statement.pk}", f"coop-{coop.pk}-coordinator")
+    assert received[3].audiences == (f"user-{client.pk}",)
+    # The co-op's workers are pinged by both fills, at no extra query (one EXECUTE above).
+    assert received[0].pinged == received[2].pinged == (f"work-{coop.pk}",)
     # Sealed (here by the check itself: the test's transaction never commits), the chain is intact.
     assert audit_verify_chain(chain_key(coop)) is None
     assert not AuditEntry.objects.filter(chain=chain_key(coop), seq__isnull=True).exists()

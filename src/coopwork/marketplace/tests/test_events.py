@@ -95,7 +95,11 @@ def test_a_refused_call_publishes_nothing(coop, received, django_capture_on_comm
     assert (callbacks, received) == ([], [])
     with django_capture_on_commit_callbacks(execute=True):
         job_claim(cooperative=coop, job_id=job.pk, worker=driver)
-    assert [e.name for e in received] == ["job.fill"]
+    # The job's fill, then (from the step run after commit) the client's notification.
+    assert [(e.name, e.audiences) for e in received] == [
+        ("job.fill", (f"job-{job.pk}", f"coop-{coop.pk}-coordinator")),
+        ("job.taken", (f"user-{client.pk}",)),
+    ]
 
 
 def test_position_updates_carry_an_eta_and_are_rate_limited(

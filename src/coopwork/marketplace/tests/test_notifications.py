@@ -41,6 +41,9 @@ def test_every_registered_kind_has_a_french_sentence(kind):
         "date": "2026-12-01 18:00",
         "cutoff": "2026-11-30 18:00",
         "name": "Ada",
+        "worker": "Ada",
+        "summary": "Broken glass",
+        "decision": "Paid in full",
     }
     with translation.override("en"):
         english = notifications.render(kind, params)

@@ -19,6 +19,7 @@ from coopwork.marketplace.pricing import (
     TimeWindowSurcharge,
     pay_floor_topup,
     quote,
+    share_adjusted_net,
     split_price,
 )
 
@@ -392,3 +393,36 @@ def test_price_rules_from_a_sparse_dict():
 @given(rules=rules_strategy)
 def test_price_rules_round_trip_property(rules):
     assert PriceRules.from_dict(rules.as_dict()) == rules
+
+
+# --- A dispute's adjusted price, shared between the workers' lines ------------------------------
+
+
+def test_an_adjusted_price_is_shared_in_proportion_to_each_line():
+    # 4001 over lines of 6000 and 2000: 3000.75 and 1000.25, the unit left goes to the larger
+    # remainder.
+    assert share_adjusted_net([6000, 2000], 4001) == [3001, 1000]
+    assert share_adjusted_net([700], 500) == [500]
+    assert share_adjusted_net([100, 100, 100], 100) == [34, 33, 33]  # earliest first on ties
+    assert share_adjusted_net([0, 0], 101) == [51, 50]  # nothing priced: equal shares
+    assert share_adjusted_net([500, 0], 300) == [300, 0]
+    assert share_adjusted_net([500, 300], 0) == [0, 0]
+
+
+@pytest.mark.parametrize(("nets", "net"), [([100], -1), ([], 100), ([-5, 10], 10)])
+def test_an_adjusted_price_is_never_negative_nor_shared_between_nobody(nets, net):
+    with pytest.raises(ValueError):
+        share_adjusted_net(nets, net)
+
+
+@given(
+    nets=st.lists(st.integers(0, 10**9), min_size=1, max_size=50),
+    net=st.integers(0, 10**10),
+)
+@settings(max_examples=300)
+def test_shares_always_add_up_and_stay_within_a_unit_of_the_exact_share(nets, net):
+    shares = share_adjusted_net(nets, net)
+    assert sum(shares) == net and all(s >= 0 for s in shares)
+    weights = nets if sum(nets) else [1] * len(nets)
+    for share, weight in zip(shares, weights, strict=True):
+        assert abs(Fraction(share) - Fraction(net * weight, sum(weights))) < 1

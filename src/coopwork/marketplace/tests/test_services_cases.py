@@ -233,7 +233,7 @@ def test_a_dispute_needs_a_finished_job(coop, shift):
 
 
 def test_an_incident_does_not_change_the_state(coop, shift):
-    job, client, w1, _ = shift
+    job, client, w1, w2 = shift
     coordinator = make_coordinator(coop, "coord")
     case = case_open(
         cooperative=coop,
@@ -246,6 +246,8 @@ def test_an_incident_does_not_change_the_state(coop, shift):
     job.refresh_from_db()
     assert job.status == lifecycle.ASSIGNED
     case_statement_add(cooperative=coop, case_id=case.pk, actor=client, text="Mopped it.")
+    # Everyone on the job is heard before the decision: the client, and both workers.
+    case_statement_add(cooperative=coop, case_id=case.pk, actor=w2, text="Saw it too.")
     case_decide(
         cooperative=coop, case_id=case.pk, actor=coordinator, outcome="noted", decision="Noted."
     )

@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from coopwork import testing
+from coopwork.core.money import Money
 from coopwork.marketplace.models import Assignment, Case, Invoice
 from coopwork.marketplace.services import (
     case_open,
+    case_statement_add,
     job_approve,
     job_claim,
     job_clock_in,
@@ -110,8 +112,8 @@ def test_only_coordinators_assign(coop, owner, login):
     assert mb.rows() == before
 
 
-def test_decide_a_dispute(coop, owner, coordinating):
-    worker = mb.worker(coop, "w")
+def _disputed_shift(coop, owner, worker):
+    """A one-hour timesheet on a four-hour shift, disputed by its client."""
     start = mb.soon(5)
     job = mb.shift(coop, owner, start)
     job_claim(cooperative=coop, job_id=job.pk, worker=worker)
@@ -127,8 +129,40 @@ def test_decide_a_dispute(coop, owner, coordinating):
         cooperative=coop, job_id=job.pk, actor=owner, kind="dispute", summary="Short",
         statement="Left after an hour.",
     )  # fmt: skip
+    return job, case
+
+
+def test_a_dispute_waits_for_the_workers_statement(coop, owner, coordinating, login):
+    worker = mb.worker(coop, "w")
+    job, case = _disputed_shift(coop, owner, worker)
     html = coordinating.get("/c/alpha/coord/").content.decode()
     assert "Left after an hour." in html and f"/c/alpha/coord/cases/{case.pk}/decide/" in html
+    assert "data-case-waiting" in html and "Waiting for the statement of w:" in html
+    before = mb.rows()
+    response = coordinating.post(
+        f"/c/alpha/coord/cases/{case.pk}/decide/",
+        {"outcome": "uphold", "decision": "Too soon."},
+        **htmx(),
+    )
+    assert response.status_code == 409
+    assert "Not every side has been heard yet." in response.content.decode()
+    assert mb.rows() == before
+    french = coordinating.get("/c/alpha/coord/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "En attente de la déclaration de w\xa0:" in french
+    # The job's page tells the people on it until when they may answer.
+    page = login(worker).get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+    assert "Everyone on the job may give their side until" in page
+    login(worker).post(
+        f"/c/alpha/jobs/{job.pk}/cases/{case.pk}/statement/", {"text": "I was sent home."}
+    )
+    html = coordinating.get("/c/alpha/coord/").content.decode()
+    assert "Every side has been heard." in html and "data-case-waiting" not in html
+
+
+def test_decide_a_dispute(coop, owner, coordinating):
+    worker = mb.worker(coop, "w")
+    job, case = _disputed_shift(coop, owner, worker)
+    case_statement_add(cooperative=coop, case_id=case.pk, actor=worker, text="Sent home.")
     response = coordinating.post(
         f"/c/alpha/coord/cases/{case.pk}/decide/", {"outcome": "uphold", "decision": ""}
     )
@@ -141,7 +175,49 @@ def test_decide_a_dispute(coop, owner, coordinating):
     case.refresh_from_db()
     job.refresh_from_db()
     assert case.status == "decided" and job.status == "settled"
+    assert "adjustment" not in job.receipt
     assert Case.objects.filter(status="open").count() == 0
+
+
+def test_decide_a_dispute_with_an_adjusted_price(coop, owner, coordinating, login):
+    worker = mb.worker(coop, "w")
+    job, case = _disputed_shift(coop, owner, worker)
+    case_statement_add(cooperative=coop, case_id=case.pk, actor=worker, text="Sent home.")
+    html = coordinating.get("/c/alpha/coord/").content.decode()
+    assert f'id="adjusted-{case.pk}" type="number" name="adjusted_price"' in html
+    booked = Money(job.quote["split"]["net"], "EUR").localized("en")
+    assert f"Booked at {booked} before VAT." in html
+    decide = f"/c/alpha/coord/cases/{case.pk}/decide/"
+    before = mb.rows()
+    # Without a price, with a price too high, or a price with "the job stands": refused.
+    for data, status, code in [
+        ({"outcome": "adjust"}, 400, "Give the adjusted price of the job, before VAT."),
+        ({"outcome": "adjust", "adjusted_price": "1000.00"}, 400, "must be between €0.00 and"),
+        ({"outcome": "adjust", "adjusted_price": "-1"}, 400, "must be between €0.00 and"),
+        ({"outcome": "uphold", "adjusted_price": "15"}, 409, "An adjusted price goes only"),
+    ]:
+        response = coordinating.post(decide, {"decision": "Reasons.", **data}, **htmx())
+        assert response.status_code == status, data
+        assert code in response.content.decode(), data
+    assert mb.rows() == before
+    response = coordinating.post(
+        decide,
+        {"outcome": "adjust", "adjusted_price": "15.00", "decision": "Sent home early."},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    job.refresh_from_db()
+    assert (case.outcome, case.adjusted_net_minor, job.status) == ("adjust", 1500, "settled")
+    assert job.receipt["net"] == 1500 and job.receipt["total"] == 1800
+    # Both sides see the same receipt, with the adjustment on it.
+    before_net = Money(job.receipt["adjustment"]["net_before"], "EUR").localized("en")
+    for user in (owner, worker):
+        page = login(user).get(f"/c/alpha/jobs/{job.pk}/").content.decode()
+        assert "data-receipt-adjustment" in page
+        assert (
+            f"Price adjusted by a coordinator's decision on a dispute: {before_net} before "
+            "VAT became €15.00 (the client pays €18.00 instead of"
+        ) in page
 
 
 def test_invoice_issue_and_pdf(coop, owner, coordinating, login):

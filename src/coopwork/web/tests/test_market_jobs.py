@@ -359,3 +359,33 @@ def test_nobody_came_then_a_coordinator_closes_the_job(coop, owner, driver, logi
     assert coord.post(f"/c/alpha/jobs/{job.pk}/transitions/close_no_show/").status_code == 302
     job.refresh_from_db()
     assert (job.status, job.cancellation_fee_minor, job.settlement_id) == ("cancelled", 0, None)
+
+
+def test_the_notifications_page_turns_the_e_mails_off_and_on(
+    coop, owner, driver, login, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from coopwork.core.models import UserPreference
+
+    job = mb.ride(coop, owner)
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
+    worker_client = login(driver)
+    html = worker_client.get("/c/alpha/notifications/").content.decode()
+    assert f"Also send me these notifications by e-mail, to {driver.email}" in html
+    assert 'name="job_emails" checked' in html
+    response = worker_client.post("/c/alpha/notifications/email/", {})  # the box unticked
+    assert response.status_code == 302 and response["Location"] == "/c/alpha/notifications/"
+    assert UserPreference.objects.get(user=driver).job_emails is False
+    html = worker_client.get("/c/alpha/notifications/").content.decode()
+    assert "will no longer come by e-mail" in html and 'name="job_emails" checked' not in html
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(cooperative=coop, job_id=job.pk, sender=owner, body="Running late?")
+    assert mail.outbox == []  # in-app only
+    assert "Running late?" in worker_client.get("/c/alpha/notifications/").content.decode()
+    worker_client.post("/c/alpha/notifications/email/", {"job_emails": "on"})
+    assert UserPreference.objects.get(user=driver).job_emails is True
+    # A visitor is told to sign in, and nothing is stored.
+    assert client.post("/c/alpha/notifications/email/", {}).status_code == 401
+    assert UserPreference.objects.count() == 1

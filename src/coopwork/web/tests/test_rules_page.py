@@ -209,3 +209,9 @@ def test_the_api_does_not_call_every_resolution_an_assembly_one(coop, login, mem
     assert {p["key"]: p for p in fr}["commission_rate"]["source_label"] == (
         "résolution des sociétaires"
     )
+
+
+def test_the_rules_page_shows_how_long_a_case_waits_for_the_other_side(coop, client):
+    html = client.get("/c/alpha/rules/").content.decode()
+    assert 'id="case_response_hours"' in html
+    assert "decided without their statement" in html

@@ -67,7 +67,7 @@ def assign(request: HttpRequest, coop: Cooperative, job_id: int) -> HttpResponse
 @require_POST
 @coop_view
 def decide(request: HttpRequest, coop: Cooperative, case_id: int) -> HttpResponse:
-    form = DecideForm(request.POST)
+    form = DecideForm(request.POST, currency=coop.currency)
     try:
         if not form.is_valid():
             raise form_error(form)
@@ -77,6 +77,7 @@ def decide(request: HttpRequest, coop: Cooperative, case_id: int) -> HttpRespons
             actor=actor(request),
             outcome=form.cleaned_data["outcome"],
             decision=form.cleaned_data["decision"],
+            adjusted_net_minor=form.adjusted_net_minor(),
         )
     except CoopError as exc:
         return failed(request, coop, exc, f"#case-{case_id}-errors")
