@@ -280,7 +280,11 @@ def test_an_adjusted_price_is_shared_between_a_shifts_workers(coop):
         job_clock_in(cooperative=coop, job_id=job.pk, worker=w, code=job.clock_code, now=start)
     for w, hours in ((w1, 3), (w2, 1)):
         job_clock_out(
-            cooperative=coop, job_id=job.pk, worker=w, now=start + dt.timedelta(hours=hours)
+            cooperative=coop,
+            job_id=job.pk,
+            code=job.clock_code,
+            worker=w,
+            now=start + dt.timedelta(hours=hours),
         )
     case = case_open(
         cooperative=coop, job_id=job.pk, actor=client, kind="dispute", summary="s", statement="t"
