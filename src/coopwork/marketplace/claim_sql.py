@@ -39,6 +39,10 @@ that order):
 6. ``audit``: one pending audit entry, ``job.claimed`` on the job with the assignment, its slot
    and the fill's states (``from``/``to``), exactly the row ``_claim_locked`` writes through
    ``audit_append`` for a claim that fills a job; ``audit_seal_after_commit`` seals it.
+7. ``told``: the client's in-app notification that the worker took the job (``job.taken``), the
+   row ``_claim_locked`` writes through ``_notify``, its e-mail still to send (``emailed_at``
+   NULL: the outbox, drained after commit by ``emails.send_pending``), so the client is told
+   exactly when the claim commits, at no extra round trip or commit.
 
 The final SELECT returns the new assignment's id (NULL when nothing was claimed) and what the
 caller needs to explain a refusal without another query.
@@ -65,6 +69,7 @@ from .models import (
     AssignmentStatus,
     DeliveryDetail,
     Job,
+    Notification,
     Offer,
     OfferStatus,
     WorkerProfile,
@@ -78,6 +83,8 @@ FILL_KINDS = sorted(
     if lifecycle.allowed("fill", state=lifecycle.OPEN, kind=k, roles={"worker"})[0]
 )
 NAME = "coopwork_marketplace_claim_one"
+# The kind of the client's notification (``notifications``), as ``_claim_locked`` writes it.
+TAKEN = "job.taken"
 # Whether a worker holds a live assignment on a job, read with a snapshot of its own (created by
 # migration marketplace 0006).
 WORKER_ON_JOB = "coopwork_marketplace_worker_on_job"
@@ -93,7 +100,8 @@ def _lit(*values: str) -> str:
     return ", ".join(f"'{w}'" for w in words)
 
 
-# $1 co-op, $2 worker, $3 job, $4 now, $5 audit chain, $6 the worker's audit label. Table names
+# $1 co-op, $2 worker, $3 job, $4 now, $5 audit chain, $6 the worker's audit label, $7 the name
+# the client's notification gives the worker. Table names
 # and the other values are the code's own constants (checked by ``_lit``), never user input.
 BODY = f"""
 WITH me AS (
@@ -120,7 +128,7 @@ snap AS (
 ),
 job AS (
     SELECT j.id, j.status, j.kind, j.positions, j.skills, j.vehicle_required, snap.weight_g,
-           j.xmin::text = snap.version AS unchanged
+           j.client_id, j.title, j.xmin::text = snap.version AS unchanged
     FROM {Job._meta.db_table} j JOIN snap ON snap.id = j.id
     WHERE j.id = $3 AND snap.status = {_lit(lifecycle.OPEN)} AND EXISTS (SELECT 1 FROM me)
     FOR UPDATE OF j
@@ -169,6 +177,15 @@ audit AS (
                               'to', {_lit(FILL.target)}::text),
            $4, '', ''
     FROM held
+),
+told AS (
+    INSERT INTO {Notification._meta.db_table} (
+        cooperative_id, user_id, kind, params, text, job_id, created_at, read_at, emailed_at)
+    SELECT $1, job.client_id, {_lit(TAKEN)},
+           jsonb_build_object('title', job.title, 'worker', $7::text),
+           left(job.title, 300), job.id, $4, NULL, NULL
+    FROM held, job
+    RETURNING user_id, text
 )
 SELECT (SELECT id FROM held), EXISTS (SELECT 1 FROM me), me.skills, me.vehicle, me.capacity_kg,
        snap.id IS NOT NULL,
@@ -181,7 +198,8 @@ SELECT (SELECT id FROM held), EXISTS (SELECT 1 FROM me), me.skills, me.vehicle, 
        coalesce(job.unchanged OR job.status <> {_lit(lifecycle.OPEN)},
                 snap.status IS DISTINCT FROM {_lit(lifecycle.OPEN)}),
        CASE WHEN job.id IS NULL OR job.unchanged THEN mine.live
-            ELSE {WORKER_ON_JOB}($3, $2) END
+            ELSE {WORKER_ON_JOB}($3, $2) END,
+       (SELECT user_id FROM told), (SELECT text FROM told)
 FROM mine
 LEFT JOIN me ON true
 LEFT JOIN snap ON true
@@ -190,8 +208,8 @@ LEFT JOIN job ON true
 # Prepared once per database session (planning it cost more than running it; Django's cursors
 # never prepare). This needs session pooling: with a pooler in transaction mode a session may
 # lose it, which ``StatementLost`` covers.
-PREPARE = f"PREPARE {NAME} (bigint, bigint, bigint, timestamptz, text, text) AS {BODY}"
-EXECUTE = f"EXECUTE {NAME} (%s, %s, %s, %s, %s, %s)"
+PREPARE = f"PREPARE {NAME} (bigint, bigint, bigint, timestamptz, text, text, text) AS {BODY}"
+EXECUTE = f"EXECUTE {NAME} (%s, %s, %s, %s, %s, %s, %s)"
 # The database connections this process has prepared the statement on (a prepared statement
 # lives as long as its session, whatever happens to the transaction that prepared it).
 _prepared: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
@@ -219,6 +237,8 @@ class ClaimOutcome:
     weight_g: int | None
     stable: bool  # the values are enough to refuse (false: the job changed but is still open)
     already_on_job: bool
+    client_id: int | None  # a win: the client told, and what their notification says
+    told_text: str
 
     @property
     def worker_skills(self) -> list[str]:
@@ -254,7 +274,13 @@ def _execute(cursor: Any, raw: Any, params: list[Any]) -> Any:
 
 
 def claim_one_position(
-    *, cooperative: Cooperative, job_id: int, worker_id: int, worker_label: str, now: dt.datetime
+    *,
+    cooperative: Cooperative,
+    job_id: int,
+    worker_id: int,
+    worker_label: str,
+    worker_name: str,
+    now: dt.datetime,
 ) -> ClaimOutcome:
     """Run the claim statement (PostgreSQL only). Commits on its own outside a transaction."""
     params: list[Any] = [
@@ -264,6 +290,7 @@ def claim_one_position(
         now,
         chain_key(cooperative),
         worker_label,
+        worker_name,
     ]
     conn = transaction.get_connection()  # once: each `connection.x` looks the connection up
     if conn.queries_logged or conn.execute_wrappers:
@@ -295,6 +322,8 @@ def claim_one_position(
         weight_g,
         stable,
         live,
+        client_id,
+        told_text,
     ) = row
     return ClaimOutcome(
         assignment_id=assignment_id,
@@ -311,4 +340,6 @@ def claim_one_position(
         weight_g=weight_g,
         stable=bool(stable),
         already_on_job=bool(live),
+        client_id=client_id,
+        told_text=told_text or "",
     )

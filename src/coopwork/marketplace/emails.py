@@ -16,9 +16,10 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from coopwork.core.selectors import user_mail_recipients
 
@@ -74,10 +75,42 @@ def notification_emails(
 
 
 def send_notification_emails(*, notification_ids: Sequence[int], fallback_language: str) -> int:
-    """Send the e-mails for these notifications; returns how many went out."""
-    messages = notification_emails(
-        notification_ids=notification_ids, fallback_language=fallback_language
-    )
-    if not messages:
-        return 0
-    return int(mailers.default.send_messages(messages) or 0)
+    """Send the e-mails for these notifications, unless already dealt with; returns how many
+    went out. Each is marked ``emailed_at`` in the same transaction, which holds its row (others
+    skip it), so an e-mail goes out once whoever sends it: this task or the outbox's drain."""
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(notification_ids), emailed_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        messages = notification_emails(notification_ids=ids, fallback_language=fallback_language)
+        sent = int(mailers.default.send_messages(messages) or 0) if messages else 0
+        # A failing mailer raises: the transaction rolls back and the notifications stay to do.
+        Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
+    return sent
+
+
+def send_pending(*, batch: int = 200) -> int:
+    """The outbox's drain: e-mail every notification still to do, oldest first, in batches.
+    Their recipients' own language is used; for someone who never chose one, the site's
+    (``LANGUAGE_CODE``). Run after commits that store notifications without enqueuing their own
+    e-mail (a claim's statement), at most every ``NOTIFICATION_EMAIL_DEBOUNCE_SECONDS``, and by
+    ``coopwork tick``. Returns how many went out."""
+    sent, after = 0, 0
+    while True:
+        ids = list(
+            Notification.objects.filter(emailed_at__isnull=True, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return sent
+        after = ids[-1]  # ones another sender holds are left to it, not waited for
+        sent += send_notification_emails(
+            notification_ids=ids, fallback_language=settings.LANGUAGE_CODE
+        )
+        if len(ids) < batch:
+            return sent

@@ -393,9 +393,19 @@ class Notification(models.Model):
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail copy was dealt with (sent, or none due: no address, e-mails turned off).
+    # NULL: still to do. The table is the e-mails' outbox (``emails.send_pending``).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_email_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind}"

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,7 +50,6 @@ from .booking import (
     check_range,
     check_times,
 )
-from .emails import send_notification_emails
 from .geo import Point, point_in_polygon
 from .models import (
     Assignment,
@@ -920,6 +920,7 @@ def _claim_one_statement(
                     job_id=job_id,
                     worker_id=worker.pk,
                     worker_label=str(worker),
+                    worker_name=_display_name(worker),
                     now=now,
                 )
         else:
@@ -928,6 +929,7 @@ def _claim_one_statement(
                 job_id=job_id,
                 worker_id=worker.pk,
                 worker_label=str(worker),
+                worker_name=_display_name(worker),
                 now=now,
             )
     except IntegrityError:  # a unique index refused the position: the locked path explains
@@ -943,9 +945,11 @@ def _claim_one_statement(
             {"status": claim_sql.FILL.target, "from": lifecycle.OPEN},
             workers=True,
         )
-        # The claim filled the job: its client is told after commit, so the statement stays the
-        # claim's only round trip (see ``_tell_client_after_commit`` for what that costs).
-        _tell_client_after_commit(job_id, worker)
+        # The statement stored the client's notification (``job.taken``) with the claim: they
+        # hear it live after commit, and its e-mail goes with the outbox's next drain.
+        if out.client_id is not None:
+            _announce_notice(cooperative.pk, job_id, out.client_id, claim_sql.TAKEN, out.told_text)
+        _email_outbox_after_commit()
         # The row the statement inserted, built as a query would load it (``from_db``): a third
         # of the cost of the keyword constructor, on every win.
         row = {
@@ -1037,8 +1041,11 @@ def _claim_locked(*, cooperative: Cooperative, job_id: int, worker: User) -> Ass
             action="job.claimed",
             data={"assignment": assignment.pk, "slot": slot},
         )
-        # As the statement path does (``_claim_one_statement``), so both write the same rows.
-        _tell_client_after_commit(job.pk, worker)
+        # The client is told, as the statement path does (``claim_sql``): the same row.
+        if job.positions == 1:
+            _notify(job, job.client_id, claim_sql.TAKEN, job.title, worker=_display_name(worker))
+        else:
+            _notify(job, job.client_id, "job.filled", job.title)
     else:
         audit_append(
             cooperative=cooperative,
@@ -1964,53 +1971,30 @@ def _email_after_commit(notification_ids: list[int]) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def _tell_client_after_commit(job_id: int, worker: User) -> None:
-    """A claim (or an accepted offer) filled the job: once it commits, tell the client.
-
-    Nothing of it runs in the claim's transaction, which on PostgreSQL is one statement
-    (``claim_sql``) that takes the job's row lock. After commit it costs one ``enqueue``: with
-    ``TASKS_BACKEND=database``, one INSERT of the task row (the worker's request waits for that
-    round trip, never for the mail server); with the immediate backend, the task itself:
-    reading the job, inserting the notification, reading the client's address and preferences
-    (three queries, no lock) and handing the e-mail to the mailer. Should the process die
-    between the commit and the enqueue, the client is not told; the job's page still shows its
-    worker."""
-    task = partial(
-        tasks.notify_job_taken.enqueue, job_id, _display_name(worker), _sending_language()
-    )
-    transaction.on_commit(task, robust=True)
+def _announce_notice(cooperative_id: int, job_id: int, user_id: int, kind: str, text: str) -> None:
+    """The live event of a notification stored without ``_notify_many`` (the claim statement's)."""
+    publish(Event(kind, cooperative_id, {"job": job_id, "text": text[:300]}, (f"user-{user_id}",)))
 
 
-def job_taken_notify(*, job_id: int, worker_name: str, language: str) -> int | None:
-    """Run after a claim that filled a job committed (``tasks.notify_job_taken``): the client is
-    told who took it (a one-position job) or that every position is taken (a shift), in-app
-    and by e-mail. Returns the notification's id (None when the job is gone)."""
-    job = Job.objects.select_related("cooperative").filter(pk=job_id).first()
-    if job is None:
-        return None
-    if job.positions == 1:
-        kind, params = "job.taken", {"worker": worker_name}
-    else:
-        kind, params = "job.filled", {}
-    note = Notification.objects.create(
-        cooperative_id=job.cooperative_id,
-        user_id=job.client_id,
-        kind=kind,
-        params={"title": job.title, **params},
-        text=job.title[:300],
-        job=job,
-    )
-    publish(
-        Event(
-            kind,
-            job.cooperative_id,
-            {"job": job.pk, "text": job.title[:300]},
-            (f"user-{job.client_id}",),
-        )
-    )
-    # Already after the claim's commit (and outside any transaction in a task): sent now.
-    send_notification_emails(notification_ids=[note.pk], fallback_language=language)
-    return note.pk
+# When this process last enqueued the e-mail outbox's drain (``time.monotonic()``).
+_drained_at: list[float] = [float("-inf")]
+
+
+def _email_outbox_after_commit() -> None:
+    """After commit, drain the e-mail outbox (``emails.send_pending``): at most once per
+    ``NOTIFICATION_EMAIL_DEBOUNCE_SECONDS`` in this process, so a busy claim path enqueues one
+    task now and then instead of one per claim (what a skipped commit leaves is sent by the
+    next drain, or by ``coopwork tick``)."""
+
+    def kick() -> None:
+        debounce = float(getattr(settings, "NOTIFICATION_EMAIL_DEBOUNCE_SECONDS", 0))
+        now = time.monotonic()
+        if debounce > 0 and now - _drained_at[0] < debounce:
+            return
+        _drained_at[0] = now
+        tasks.email_pending_notifications.enqueue()
+
+    transaction.on_commit(kick, robust=True)
 
 
 @transaction.atomic

@@ -23,9 +23,13 @@ def email_notifications(notification_ids: list[int], language: str) -> int:
 
 
 @task()
-def notify_job_taken(job_id: int, worker_name: str, language: str) -> int | None:
-    """Tell a job's client that a claim filled it, in-app and by e-mail (see
-    ``services.job_taken_notify``). Enqueued after the claim committed."""
-    from .services import job_taken_notify
+def email_pending_notifications() -> int:
+    """The e-mail outbox's drain (``emails.send_pending``): every notification still to e-mail.
+    Enqueued after a claim's commit (debounced) and by ``coopwork tick``."""
+    from .emails import send_pending
 
-    return job_taken_notify(job_id=job_id, worker_name=worker_name, language=language)
+    return send_pending()
+
+
+# Run by ``coopwork tick`` (with the timed transitions): what a debounced commit left to e-mail.
+TICK_TASKS = (email_pending_notifications,)

@@ -139,6 +139,11 @@ TASKS = {
 # Audit entries are sealed into their hash chain after commit at most this often per co-op; the
 # rest wait for the next sealing (``coopwork tick`` seals everything pending).
 AUDIT_SEAL_DEBOUNCE_SECONDS = float(os.environ.get("AUDIT_SEAL_DEBOUNCE_SECONDS", "0.25"))
+# Likewise, a claim's notification is e-mailed by draining the outbox (the notifications still
+# to e-mail) after commit at most this often per process; ``coopwork tick`` drains it too.
+NOTIFICATION_EMAIL_DEBOUNCE_SECONDS = float(
+    os.environ.get("NOTIFICATION_EMAIL_DEBOUNCE_SECONDS", "1.0")
+)
 
 # Optional routing server for road distances and ETAs; never called when empty.
 OSRM_URL = os.environ.get("OSRM_URL", "")

@@ -7,3 +7,4 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 
 # Seal every commit at once, so tests see a deterministic chain.
 AUDIT_SEAL_DEBOUNCE_SECONDS = 0.0
+NOTIFICATION_EMAIL_DEBOUNCE_SECONDS = 0.0

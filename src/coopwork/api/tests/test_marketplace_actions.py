@@ -259,7 +259,8 @@ def test_messages_and_notifications(market: MarketWorld) -> None:
     elsewhere = Notification.objects.create(
         cooperative=market.other, user=market.user("client"), kind="job.message", text="beta"
     )
-    assert _ok(client.post("/coops/alpha/notifications/read", {}))["marked"] == 1
+    # Here: the worker's reply and the claim's "taken" notice.
+    assert _ok(client.post("/coops/alpha/notifications/read", {}))["marked"] == 2
     elsewhere.refresh_from_db()
     assert elsewhere.read_at is None
     assert (

@@ -164,7 +164,7 @@ def _job_rows(job: Job) -> dict[str, Any]:
         if e.data.get("job") == job.pk
         or (e.object_type == "marketplace.job" and e.object_id == str(job.pk))
     ]
-    # The client's notification, written after commit by both paths (``job_taken_notify``).
+    # The client's notification, written in the claim's transaction by both paths.
     notes = list(
         Notification.objects.filter(job=job).values_list("user_id", "kind", "params", "text")
     )
@@ -297,6 +297,7 @@ def test_the_unique_index_still_backs_the_statement(coop, cast):
                 job_id=ride.pk,
                 worker_id=driver.pk,
                 worker_label=str(driver),
+                worker_name=str(driver),
                 now=timezone.now(),
             )
         assert outcome(job_claim, cooperative=coop, job_id=ride.pk, worker=driver) == "job_taken"

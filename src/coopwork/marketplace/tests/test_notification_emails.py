@@ -14,7 +14,8 @@ from django.utils import timezone, translation
 from coopwork.core.errors import CoopError
 from coopwork.core.models import AuditEntry
 from coopwork.core.services import user_job_emails_set, user_language_set
-from coopwork.marketplace import tasks
+from coopwork.marketplace import services, tasks
+from coopwork.marketplace.emails import send_pending
 from coopwork.marketplace.models import Notification
 from coopwork.marketplace.services import (
     case_decide,
@@ -191,10 +192,14 @@ def test_a_claim_that_fills_the_job_tells_the_client_after_commit(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job_claim(cooperative=coop, job_id=job.pk, worker=driver)
-        # Nothing for the client inside the claim's transaction: it comes after commit.
-        assert kinds(client) == []
-    assert callbacks  # the after-commit steps (audit sealing, the event, the client's note)
+        # The client's notification is written with the claim (it commits or rolls back with
+        # it); the e-mail waits for the commit, in the outbox.
+        assert kinds(client) == ["job.taken"]
+        assert mails_to(client) == []
+        assert Notification.objects.get(user=client).emailed_at is None
+    assert callbacks  # the after-commit steps (audit sealing, the event, the outbox's drain)
     note = Notification.objects.get(user=client)
+    assert note.emailed_at is not None
     assert (note.kind, note.params, note.job_id) == (
         "job.taken",
         {"title": job.title, "worker": "Dana Driver"},
@@ -288,6 +293,7 @@ def test_a_case_tells_the_other_side_when_opened_answered_and_decided(
     driver = make_worker(coop, "driver", vehicle="car")
     coordinator = make_coordinator(coop, "coord")
     job = completed_ride(coop, client, driver)
+    Notification.objects.filter(job=job).delete()  # the claim's notice: not this test's subject
     user_language_set(user=driver, language="fr")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -353,4 +359,74 @@ def test_an_incident_reported_by_a_coordinator_tells_the_client_and_the_workers(
             summary="Road closed",
             statement="Expect delays.",
         )
-    assert kinds(client, job) == ["case.opened"] and kinds(driver, job) == ["case.opened"]
+    # (The client also holds the claim's own notice, ``job.taken``.)
+    assert kinds(client, job) == ["case.opened", "job.taken"]
+    assert kinds(driver, job) == ["case.opened"]
+
+
+# --- The outbox: the notifications still to e-mail ---------------------------------------------
+
+
+def test_the_outbox_sends_each_e_mail_once_whoever_sends_it(coop, ride):
+    job, client, driver = ride
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)  # the test's transaction: pending
+    note = Notification.objects.get(user=client, kind="job.taken")
+    assert note.emailed_at is None
+    mail.outbox.clear()
+    assert send_pending() == 1
+    assert [m.to for m in mail.outbox] == [[client.email]]
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    # Again, or through the task that names it: nothing more goes out.
+    assert send_pending() == 0
+    assert tasks.email_notifications.enqueue([note.pk], "en").return_value == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_failing_mailer_leaves_the_e_mails_to_do(coop, ride, settings):
+    job, client, driver = ride
+    job_claim(cooperative=coop, job_id=job.pk, worker=driver)
+    working = settings.MAILERS
+    broken = "coopwork.marketplace.tests.test_notification_emails.BrokenMailer"
+    settings.MAILERS = {"default": {"BACKEND": broken}}
+    with pytest.raises(OSError):
+        send_pending()
+    assert Notification.objects.get(user=client, kind="job.taken").emailed_at is None
+    settings.MAILERS = working
+    mail.outbox.clear()
+    assert send_pending() == 1 and [m.to for m in mail.outbox] == [[client.email]]
+
+
+class BrokenMailer:
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise OSError("the mail server is down")
+
+
+@pytest.mark.postgres
+def test_claims_drain_the_outbox_at_most_once_per_debounce_period(
+    coop, settings, queued, django_capture_on_commit_callbacks
+):
+    """Under load a claim (the statement, on PostgreSQL) does not enqueue its own e-mail task:
+    the first commit of a period enqueues one drain, which sends every notification still to
+    do; ``coopwork tick`` drains what the last ones left. (The locked path, on SQLite, e-mails
+    its notification by its own task, as the other services do.)"""
+    settings.NOTIFICATION_EMAIL_DEBOUNCE_SECONDS = 60.0
+    services._drained_at[0] = float("-inf")
+    client = make_client("client")
+    drivers = [make_worker(coop, f"d{i}", vehicle="car") for i in range(3)]
+    rides = [
+        job_book(cooperative=coop, client=client, request=ride_request(at(weekday(3), 9 + i)))
+        for i in range(3)
+    ]
+    for ride_job, driver in zip(rides, drivers, strict=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            job_claim(cooperative=coop, job_id=ride_job.pk, worker=driver)
+    names = [r.task.name for r in queued]
+    assert names.count(tasks.email_pending_notifications.name) == 1, names  # one for three
+    assert tasks.email_notifications.name not in names
+    mail.outbox.clear()
+    assert send_pending() == 3  # what the queued drain (or the next tick) sends
+    assert len(mails_to(client)) == 3

@@ -64,15 +64,15 @@ def test_a_message_notifies_the_other_parties(coop, shift):
     job, client, w1, w2 = shift
     m1 = message_post(cooperative=coop, job_id=job.pk, sender=client, body="  Black shirts please ")
     assert m1.body == "Black shirts please"
-    assert kinds_for(client, job) == []
+    assert kinds_for(client, job) == ["job.filled"]  # the claims' own notice, not a message
     assert kinds_for(w1, job) == ["job.message"]
     assert kinds_for(w2, job) == ["job.message"]
     m2 = message_post(cooperative=coop, job_id=job.pk, sender=w1, body="Noted, see you at 9")
-    assert kinds_for(client, job) == ["job.message"]
+    assert kinds_for(client, job) == ["job.filled", "job.message"]
     assert kinds_for(w1, job) == ["job.message"]
     assert kinds_for(w2, job) == ["job.message", "job.message"]
     assert [m.pk for m in messages(job=job)] == [m1.pk, m2.pk]
-    note = Notification.objects.get(user=client, job=job)
+    note = Notification.objects.get(user=client, job=job, kind="job.message")
     assert note.text == "Noted, see you at 9"
     assert note.cooperative_id == coop.pk
 
