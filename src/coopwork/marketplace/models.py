@@ -381,9 +381,18 @@ class Message(models.Model):
 
 
 class Notification(models.Model):
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE)
+    # Written with every claim that fills a job: no index of its own (every read is by user, see
+    # the composite index below) and no database constraint, whose check would lock the co-op's
+    # row (FOR KEY SHARE) at every claim's commit, one row all of a co-op's claims share. Co-ops
+    # are never deleted (their other rows PROTECT them); Django still cascades in Python.
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=60)
     # What the sentence is built from when it is read (``notifications.render``), in the reader's
@@ -400,11 +409,15 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # A user's notifications in a co-op, newest first (the only way they are read).
+            models.Index(
+                fields=["user", "cooperative", "-created_at"], name="notification_user_coop"
+            ),
             models.Index(
                 fields=["id"],
                 condition=models.Q(emailed_at__isnull=True),
                 name="notification_email_pending",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -430,3 +430,29 @@ def test_claims_drain_the_outbox_at_most_once_per_debounce_period(
     mail.outbox.clear()
     assert send_pending() == 3  # what the queued drain (or the next tick) sends
     assert len(mails_to(client)) == 3
+
+
+@pytest.mark.postgres
+def test_a_claims_notification_writes_few_index_entries_and_locks_no_coop_row():
+    """Migration 0009: the table's indexes are the ones its reads and the outbox use, and no
+    foreign-key constraint on the co-op (whose check locked the co-op's row at every claim)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = 'marketplace_notification'::regclass"
+        )
+        indexes = sorted(row[0].split(" USING btree ")[1] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT confrelid::regclass::text FROM pg_constraint"
+            " WHERE conrelid = 'marketplace_notification'::regclass AND contype = 'f'"
+        )
+        references = sorted(row[0] for row in cursor.fetchall())
+    assert indexes == [
+        "(id)",
+        "(id) WHERE (emailed_at IS NULL)",
+        "(job_id)",
+        "(user_id, cooperative_id, created_at DESC)",
+    ]
+    assert references == ["auth_user", "marketplace_job"]
