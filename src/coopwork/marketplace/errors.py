@@ -185,6 +185,14 @@ class EvidenceTooLarge(ValidationError):
     default_message = _("Evidence files may be at most %(maximum)s MB.")
 
 
+class ProofPhotoInvalid(ValidationError):
+    code = "proof_photo_invalid"
+    status = 415
+    default_message = _(
+        "The proof of delivery must be a photo (JPEG, PNG or WebP) of at most %(maximum)s MB."
+    )
+
+
 class EvidenceType(ValidationError):
     code = "evidence_type_not_allowed"
     status = 415

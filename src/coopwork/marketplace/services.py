@@ -1428,6 +1428,9 @@ def _record_proof(job: Job, now: dt.datetime, code: str, text: str, file: Any) -
     elif detail.proof_kind == "photo":
         if not file:
             raise errors.ProofMissing(kind=str(detail.get_proof_kind_display()))
+        size = getattr(file, "size", None) or 0
+        if not 0 < size <= EVIDENCE_MAX_BYTES or _file_type(file) not in PHOTO_TYPES:
+            raise errors.ProofPhotoInvalid(maximum=EVIDENCE_MAX_BYTES // 1_000_000)
         detail.proof_file = file
     detail.delivered_at = now
     detail.save()
@@ -2092,11 +2095,23 @@ def case_open(
 EVIDENCE_MAX_BYTES = 10_000_000
 # What an evidence file must start with: photos and PDF documents, recognised by their content
 # (the name and the type the browser claims are not trusted).
-EVIDENCE_SIGNATURES = (
-    b"\xff\xd8\xff",  # JPEG
-    b"\x89PNG\r\n\x1a\n",  # PNG
-    b"%PDF-",  # PDF
-)
+EVIDENCE_SIGNATURES = {
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"%PDF-": "pdf",
+}
+# What a delivery's proof photo may be.
+PHOTO_TYPES = frozenset({"jpeg", "png", "webp"})
+
+
+def _file_type(file: Any) -> str | None:
+    """``jpeg``, ``png``, ``webp`` or ``pdf`` from the file's first bytes, or None."""
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return next((kind for sig, kind in EVIDENCE_SIGNATURES.items() if head.startswith(sig)), None)
 
 
 def _evidence_checked(evidence: Any) -> Any:
@@ -2106,11 +2121,7 @@ def _evidence_checked(evidence: Any) -> Any:
     size = getattr(evidence, "size", None) or 0
     if size > EVIDENCE_MAX_BYTES:
         raise errors.EvidenceTooLarge(maximum=EVIDENCE_MAX_BYTES // 1_000_000)
-    evidence.seek(0)
-    head = evidence.read(12)
-    evidence.seek(0)
-    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if size == 0 or not (webp or head.startswith(EVIDENCE_SIGNATURES)):
+    if size == 0 or _file_type(evidence) is None:
         raise errors.EvidenceType()
     return evidence
 

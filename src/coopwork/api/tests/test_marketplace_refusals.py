@@ -149,6 +149,16 @@ def test_a_delivery_needs_its_proof(market: MarketWorld, settings: Any, tmp_path
 
     assert_refused(no_photo, 422, "invalid_request")
 
+    def not_a_photo(lang: str) -> Any:
+        page = SimpleUploadedFile("door.jpg", b"<html>a web page</html>", "image/jpeg")
+        return worker.client.post(
+            f"/api/v1/coops/alpha/jobs/{job.pk}/clock-out/photo",
+            {"photo": page},
+            headers={"Accept-Language": lang},
+        )
+
+    assert_refused(not_a_photo, 415, "proof_photo_invalid")
+
 
 # --- Booking ------------------------------------------------------------------------------------
 

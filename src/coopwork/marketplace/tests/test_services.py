@@ -459,6 +459,19 @@ def test_delivery_with_a_photo(coop, settings, tmp_path):
     job, pickup = book_delivery(coop, client, "photo")
     with pytest.raises(errors.ProofMissing):
         deliver(coop, job, courier, pickup)  # no photo
+    # Not a photo, whatever its name and claimed type say (or an empty file): refused, and the
+    # delivery stays under way.
+    for name, content in (("door.jpg", b"<html>not a photo</html>"), ("door.pdf", b"%PDF-1.7")):
+        bogus = SimpleUploadedFile(name, content, "image/jpeg")
+        with pytest.raises(errors.ProofPhotoInvalid):
+            job_clock_out(
+                cooperative=coop,
+                job_id=job.pk,
+                worker=courier,
+                now=pickup + dt.timedelta(minutes=25),
+                proof_file=bogus,
+            )
+    assert DeliveryDetail.objects.get(job=job).delivered_at is None
     photo = SimpleUploadedFile("door.jpg", b"\xff\xd8\xff\xe0 a tiny jpeg", "image/jpeg")
     job_clock_out(
         cooperative=coop,
