@@ -20,10 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coopwork.core import events
 from coopwork.core.audit import audit_verify_chain, chain_key
 from coopwork.core.errors import CoopError
-from coopwork.core.events import Event
 from coopwork.core.models import AuditEntry
 from coopwork.marketplace import claim_sql, lifecycle, services
 from coopwork.marketplace.models import (
@@ -79,16 +77,6 @@ def locked_outcome(**kwargs: Any) -> str:
 
 def statement_outcome(coop, job_id: int, worker) -> str:
     return outcome(services._claim_one_statement, cooperative=coop, job_id=job_id, worker=worker)
-
-
-@pytest.fixture
-def received():
-    got: list[Event] = []
-    events.subscribe(got.append)
-    try:
-        yield got
-    finally:
-        events._handlers.remove(got.append)
 
 
 @pytest.fixture

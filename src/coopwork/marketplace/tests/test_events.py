@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from coopwork.core import events
 from coopwork.core.errors import CoopError
 from coopwork.core.events import Event
 from coopwork.marketplace.services import (
@@ -30,20 +29,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def received():
-    got: list[Event] = []
-
-    def handler(event: Event) -> None:
-        got.append(event)
-
-    events.subscribe(handler)
-    try:
-        yield got
-    finally:
-        events._handlers.remove(handler)
 
 
 def for_job(got: list[Event], job_id: int) -> list[tuple[str, dict]]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from coopwork.core import events
 from coopwork.core.errors import CoopError
-from coopwork.core.events import Event
 from coopwork.core.models import AuditEntry
 from coopwork.core.services import parameter_set
 from coopwork.marketplace import lifecycle
@@ -18,16 +16,6 @@ from coopwork.marketplace.services import job_book, job_claim, job_transition
 from .helpers import at, counts, make_client, make_coordinator, make_worker, shift_request, weekday
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def received():
-    got: list[Event] = []
-    events.subscribe(got.append)
-    try:
-        yield got
-    finally:
-        events._handlers.remove(got.append)
 
 
 def code_of(call) -> str:
