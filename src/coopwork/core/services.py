@@ -286,6 +286,21 @@ def user_signup(
     return user
 
 
+def _preference_set(*, user: User, field: str, value: Any, default: Any, action: str) -> bool:
+    """Store one of ``user``'s preferences (row locked, then compared), with its audit entry.
+    Returns whether it changed (``default`` is the value of a user without a row)."""
+    current = UserPreference.objects.select_for_update().filter(user_id=user.pk).first()
+    if (getattr(current, field) if current is not None else default) == value:
+        return False
+    preference, _created = UserPreference.objects.update_or_create(
+        user_id=user.pk, defaults={field: value}
+    )
+    audit_append(
+        cooperative=None, actor=user, action=action, target=preference, data={field: value}
+    )
+    return True
+
+
 @transaction.atomic
 def user_language_set(*, user: User | AnonymousUser | None, language: str) -> bool:
     """Remember the language ``user`` chose (the EN/FR switch), so that what is sent to them later
@@ -294,21 +309,12 @@ def user_language_set(*, user: User | AnonymousUser | None, language: str) -> bo
         return False
     if language not in dict(settings.LANGUAGES):
         raise ValidationError(code="language_unknown")
-    current = UserPreference.objects.select_for_update().filter(user_id=user.pk).first()
-    if current is not None and current.language == language:
-        return False
-    preference, _created = UserPreference.objects.update_or_create(
-        user_id=user.pk, defaults={"language": language}
+    changed = _preference_set(
+        user=user, field="language", value=language, default=None, action="user.language_set"
     )
-    audit_append(
-        cooperative=None,
-        actor=user,
-        action="user.language_set",
-        target=preference,
-        data={"language": language},
-    )
-    publish(Event("user.language", None, {"language": language}, (f"user-{user.pk}",)))
-    return True
+    if changed:
+        publish(Event("user.language", None, {"language": language}, (f"user-{user.pk}",)))
+    return changed
 
 
 @transaction.atomic
@@ -320,17 +326,6 @@ def user_job_emails_set(*, user: User | AnonymousUser | None, enabled: bool) -> 
         return False
     if not isinstance(enabled, bool):
         raise ValidationError(code="preference_invalid")
-    current = UserPreference.objects.select_for_update().filter(user_id=user.pk).first()
-    if (current.job_emails if current is not None else True) == enabled:
-        return False
-    preference, _created = UserPreference.objects.update_or_create(
-        user_id=user.pk, defaults={"job_emails": enabled}
+    return _preference_set(
+        user=user, field="job_emails", value=enabled, default=True, action="user.job_emails_set"
     )
-    audit_append(
-        cooperative=None,
-        actor=user,
-        action="user.job_emails_set",
-        target=preference,
-        data={"job_emails": enabled},
-    )
-    return True
